@@ -1,0 +1,1 @@
+"""Stretch half of StretchGuard: catalog, checks, holds, thresholds and evaluation over tracks."""

@@ -1,0 +1,1 @@
+"""Vision half of StretchGuard: frames → poses → tracks (model, estimator, tracking, smoothing, roles, drawing)."""

@@ -1,0 +1,70 @@
+"""The 33 MediaPipe pose landmarks by name, so no module hard-codes an index."""
+
+from enum import IntEnum
+
+NUM_LANDMARKS = 33
+
+
+class Landmark(IntEnum):
+    NOSE = 0
+    LEFT_EYE_INNER = 1
+    LEFT_EYE = 2
+    LEFT_EYE_OUTER = 3
+    RIGHT_EYE_INNER = 4
+    RIGHT_EYE = 5
+    RIGHT_EYE_OUTER = 6
+    LEFT_EAR = 7
+    RIGHT_EAR = 8
+    MOUTH_LEFT = 9
+    MOUTH_RIGHT = 10
+    LEFT_SHOULDER = 11
+    RIGHT_SHOULDER = 12
+    LEFT_ELBOW = 13
+    RIGHT_ELBOW = 14
+    LEFT_WRIST = 15
+    RIGHT_WRIST = 16
+    LEFT_PINKY = 17
+    RIGHT_PINKY = 18
+    LEFT_INDEX = 19
+    RIGHT_INDEX = 20
+    LEFT_THUMB = 21
+    RIGHT_THUMB = 22
+    LEFT_HIP = 23
+    RIGHT_HIP = 24
+    LEFT_KNEE = 25
+    RIGHT_KNEE = 26
+    LEFT_ANKLE = 27
+    RIGHT_ANKLE = 28
+    LEFT_HEEL = 29
+    RIGHT_HEEL = 30
+    LEFT_FOOT_INDEX = 31
+    RIGHT_FOOT_INDEX = 32
+
+
+# Bones drawn for a skeleton, as (from, to) landmark pairs.
+SKELETON_EDGES: tuple[tuple[Landmark, Landmark], ...] = (
+    (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),
+    (Landmark.LEFT_SHOULDER, Landmark.LEFT_ELBOW),
+    (Landmark.LEFT_ELBOW, Landmark.LEFT_WRIST),
+    (Landmark.RIGHT_SHOULDER, Landmark.RIGHT_ELBOW),
+    (Landmark.RIGHT_ELBOW, Landmark.RIGHT_WRIST),
+    (Landmark.LEFT_SHOULDER, Landmark.LEFT_HIP),
+    (Landmark.RIGHT_SHOULDER, Landmark.RIGHT_HIP),
+    (Landmark.LEFT_HIP, Landmark.RIGHT_HIP),
+    (Landmark.LEFT_HIP, Landmark.LEFT_KNEE),
+    (Landmark.LEFT_KNEE, Landmark.LEFT_ANKLE),
+    (Landmark.RIGHT_HIP, Landmark.RIGHT_KNEE),
+    (Landmark.RIGHT_KNEE, Landmark.RIGHT_ANKLE),
+    (Landmark.LEFT_ANKLE, Landmark.LEFT_HEEL),
+    (Landmark.LEFT_HEEL, Landmark.LEFT_FOOT_INDEX),
+    (Landmark.LEFT_ANKLE, Landmark.LEFT_FOOT_INDEX),
+    (Landmark.RIGHT_ANKLE, Landmark.RIGHT_HEEL),
+    (Landmark.RIGHT_HEEL, Landmark.RIGHT_FOOT_INDEX),
+    (Landmark.RIGHT_ANKLE, Landmark.RIGHT_FOOT_INDEX),
+    (Landmark.LEFT_WRIST, Landmark.LEFT_INDEX),
+    (Landmark.RIGHT_WRIST, Landmark.RIGHT_INDEX),
+    (Landmark.NOSE, Landmark.LEFT_EYE),
+    (Landmark.NOSE, Landmark.RIGHT_EYE),
+    (Landmark.LEFT_EYE, Landmark.LEFT_EAR),
+    (Landmark.RIGHT_EYE, Landmark.RIGHT_EAR),
+)
