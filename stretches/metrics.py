@@ -1,0 +1,609 @@
+"""Pure metric functions: both people's landmarks over F frames in, one float per frame out.
+
+Every metric takes a `PoseFrames` (the evaluated frames of the client and the partner, already gated by
+visibility) and returns float64 (F,) with NaN wherever a landmark it needs is hidden, so a check pauses
+instead of guessing. Distances are in trunk lengths (mid-hip → mid-shoulder of the person measured), angles
+in degrees, speeds in degrees per second from the frame timestamps (never frame counts).
+
+Coordinates: image landmarks are converted to pixels (x and y are normalised by different sizes); image y
+grows downwards, so "higher" means smaller y. World landmarks (metres, MediaPipe's camera-aligned axes with
+y down, hip-centred per person) are used for joint angles and 3-D distances within one person, where they
+survive oblique camera angles and foreshortening; distances between the two people always use the image.
+
+Conventions the synthetic model and the tests rely on:
+- "lean" is the mid-hip → mid-shoulder line's angle from vertical in the image, positive toward the
+  person's front (the side their legs / toes / face point to); lean back is its negative.
+- "rise" is how far a landmark sits above the person's own mid-shoulder level in the image, in trunk
+  lengths: for a person lying on the floor the shoulders stay on the floor, so they are the floor
+  reference, whatever the camera distance or the body size.
+- "knee drop" is the angle of the thigh, in the plane across the body (perpendicular to the trunk), away
+  from straight up: 0 with the knee pointing at the ceiling, 90 with it lying on the floor to the side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from vision import geometry as g
+from vision.landmarks import Landmark as L
+
+VISIBILITY_GATE = 0.5  # a landmark below this MediaPipe visibility is treated as hidden
+SPEED_WINDOW_S = 0.6  # angular speed = change of the mean angle between the two halves of this window
+SMOOTHING_WINDOW_S = 0.3  # causal mean applied to every per-frame metric before it is compared
+THIGH_PER_TRUNK = 0.85  # anthropometric thigh / trunk ratio, for the image-only knee-drop estimate
+
+ROLES = ("client", "partner")
+WORLD_DOWN = np.array([0.0, 1.0, 0.0])  # MediaPipe world axes: y points down
+
+
+@dataclass(frozen=True)
+class PoseFrames:
+    """The evaluated frames of both people, gated: hidden landmarks are NaN in `px` and `world`."""
+
+    t_s: np.ndarray  # float64 (F,)
+    px: dict[str, np.ndarray]  # role → float64 (F, 33, 2) pixel coordinates, NaN where hidden
+    world: dict[str, np.ndarray | None]  # role → float64 (F, 33, 3) metres, NaN where hidden, or None
+    visible: dict[str, np.ndarray]  # role → bool (F, 33)
+    image_size: tuple[int, int]
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.t_s.shape[0])
+
+
+def pose_frames(
+    t_ms: np.ndarray,
+    landmarks: np.ndarray,
+    world: np.ndarray | None,
+    roles: dict[str, int],
+    image_size: tuple[int, int],
+) -> PoseFrames:
+    """Gate landmarks (F, P, 33, 4) / world (F, P, 33, 3) by visibility and split them by role."""
+    px: dict[str, np.ndarray] = {}
+    world_by_role: dict[str, np.ndarray | None] = {}
+    visible: dict[str, np.ndarray] = {}
+    frames = landmarks.shape[0]
+    for role in ROLES:
+        index = roles.get(role)
+        if index is None or index >= landmarks.shape[1]:
+            px[role] = np.full((frames, 33, 2), np.nan)
+            world_by_role[role] = None if world is None else np.full((frames, 33, 3), np.nan)
+            visible[role] = np.zeros((frames, 33), dtype=bool)
+            continue
+        person = landmarks[:, index].astype(np.float64)
+        vis = person[..., 3]
+        ok = (
+            np.isfinite(person[..., 0])
+            & np.isfinite(person[..., 1])
+            & (np.nan_to_num(vis) >= VISIBILITY_GATE)
+        )
+        visible[role] = ok
+        px[role] = np.where(ok[..., None], g.to_pixels(person[..., :2], image_size), np.nan)
+        if world is None:
+            world_by_role[role] = None
+        else:
+            w = world[:, index].astype(np.float64)
+            world_by_role[role] = np.where(ok[..., None] & np.isfinite(w), w, np.nan)
+    return PoseFrames(
+        t_s=np.asarray(t_ms, dtype=np.float64) / 1000.0,
+        px=px,
+        world=world_by_role,
+        visible=visible,
+        image_size=(int(image_size[0]), int(image_size[1])),
+    )
+
+
+# ---------------------------------------------------------------- landmark access
+
+
+def _p(f: PoseFrames, role: str, lm: L) -> np.ndarray:
+    return f.px[role][:, int(lm)]
+
+
+def _w(f: PoseFrames, role: str, lm: L) -> np.ndarray | None:
+    world = f.world[role]
+    return None if world is None else world[:, int(lm)]
+
+
+def _mean_of_visible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mid-point of a left/right pair, or the visible one alone (side views often hide the far side)."""
+    both = np.stack([a, b])
+    valid = np.isfinite(both).all(axis=-1, keepdims=True)
+    count = valid.sum(axis=0)
+    total = np.where(valid, both, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _mid(f: PoseFrames, role: str, left: L, right: L, world: bool = False) -> np.ndarray | None:
+    if world:
+        wl, wr = _w(f, role, left), _w(f, role, right)
+        return None if wl is None else _mean_of_visible(wl, wr)
+    return _mean_of_visible(_p(f, role, left), _p(f, role, right))
+
+
+def mid_shoulder(f: PoseFrames, role: str) -> np.ndarray:
+    return _mid(f, role, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+
+
+def mid_hip(f: PoseFrames, role: str) -> np.ndarray:
+    return _mid(f, role, L.LEFT_HIP, L.RIGHT_HIP)
+
+
+def trunk_px(f: PoseFrames, role: str) -> np.ndarray:
+    """Trunk length in pixels (mid-hip → mid-shoulder, using the visible side when one is hidden)."""
+    return g.distance(mid_shoulder(f, role), mid_hip(f, role))
+
+
+def trunk_world(f: PoseFrames, role: str) -> np.ndarray | None:
+    shoulder = _mid(f, role, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, world=True)
+    hip = _mid(f, role, L.LEFT_HIP, L.RIGHT_HIP, world=True)
+    return None if shoulder is None else g.distance(shoulder, hip)
+
+
+def _prefer_world(world_value: np.ndarray | None, image_value: np.ndarray) -> np.ndarray:
+    """World-based value where it exists, the image-based one elsewhere (world absent or NaN)."""
+    if world_value is None:
+        return image_value
+    return np.where(np.isfinite(world_value), world_value, image_value)
+
+
+def joint_angle(f: PoseFrames, role: str, a: L, joint: L, c: L) -> np.ndarray:
+    """Angle at `joint` in degrees (180 = straight), from world landmarks when present, else the image."""
+    image = g.joint_angle(_p(f, role, a), _p(f, role, joint), _p(f, role, c))
+    wa, wj, wc = _w(f, role, a), _w(f, role, joint), _w(f, role, c)
+    world = None if wa is None else g.joint_angle(wa, wj, wc)
+    return _prefer_world(world, image)
+
+
+def distance_trunks(f: PoseFrames, role: str, a: L, b: L) -> np.ndarray:
+    """Distance between two of one person's landmarks in trunk lengths, 3-D when world landmarks exist."""
+    image = g.in_trunks(g.distance(_p(f, role, a), _p(f, role, b)), trunk_px(f, role))
+    wa, wb = _w(f, role, a), _w(f, role, b)
+    world = None if wa is None else g.in_trunks(g.distance(wa, wb), trunk_world(f, role))
+    return _prefer_world(world, image)
+
+
+def forward_sign_seated(f: PoseFrames, role: str) -> np.ndarray:
+    """+1 when the person faces +x in the image, -1 when -x: a seated or kneeling person's legs lie ahead."""
+    legs = _mean_of_visible(
+        _mid(f, role, L.LEFT_KNEE, L.RIGHT_KNEE), _mid(f, role, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+    )
+    dx = legs[:, 0] - mid_hip(f, role)[:, 0]
+    face_dx = _p(f, role, L.NOSE)[:, 0] - _mid(f, role, L.LEFT_EAR, L.RIGHT_EAR)[:, 0]
+    sign = np.sign(dx)
+    sign = np.where(sign == 0, np.sign(face_dx), sign)
+    return np.where(sign == 0, np.nan, sign)
+
+
+def forward_sign_standing(f: PoseFrames, role: str) -> np.ndarray:
+    """+1 / -1 facing of a standing person: toes point forward of the heels, the nose of the ears."""
+    toes = _mid(f, role, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
+    heels = _mid(f, role, L.LEFT_HEEL, L.RIGHT_HEEL)
+    foot_dx = toes[:, 0] - heels[:, 0]
+    face_dx = _p(f, role, L.NOSE)[:, 0] - _mid(f, role, L.LEFT_EAR, L.RIGHT_EAR)[:, 0]
+    vote = np.nan_to_num(np.sign(foot_dx)) * 2 + np.nan_to_num(np.sign(face_dx))
+    sign = np.sign(vote)
+    return np.where(sign == 0, np.nan, sign)
+
+
+def trunk_lean_deg(f: PoseFrames, role: str, forward_sign: np.ndarray) -> np.ndarray:
+    """Trunk angle from vertical in the image, positive leaning toward the person's front."""
+    tilt = g.angle_from_vertical(mid_shoulder(f, role) - mid_hip(f, role))
+    return tilt * forward_sign
+
+
+def rise_above_shoulders(f: PoseFrames, role: str, point_px: np.ndarray) -> np.ndarray:
+    """Height of a point above the person's mid-shoulder level in the image, in trunk lengths."""
+    return g.in_trunks(mid_shoulder(f, role)[:, 1] - point_px[:, 1], trunk_px(f, role))
+
+
+def knee_drop_deg(
+    f: PoseFrames,
+    role: str,
+    hip: np.ndarray,
+    knee: np.ndarray,
+    hip_w: np.ndarray | None,
+    knee_w: np.ndarray | None,
+) -> np.ndarray:
+    """Angle of the hip → knee line away from straight up, measured across the body (see module doc).
+
+    World landmarks: the thigh with its component along the trunk removed, against "up" with the same
+    removal. Image only (no world landmarks): the knee's height above the hip against an average thigh
+    length (a rough estimate that assumes the thigh points up at rest).
+    """
+    image_rise = g.in_trunks(hip[:, 1] - knee[:, 1], trunk_px(f, role))
+    image = np.degrees(np.arccos(np.clip(image_rise / THIGH_PER_TRUNK, -1.0, 1.0)))
+    if hip_w is None or knee_w is None:
+        return image
+    axis = _mid(f, role, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, world=True) - _mid(
+        f, role, L.LEFT_HIP, L.RIGHT_HIP, world=True
+    )
+    axis_len = g.norm(axis)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        unit = axis / axis_len[:, None]
+    thigh = knee_w - hip_w
+    up = np.broadcast_to(-WORLD_DOWN, thigh.shape)
+    thigh_across = thigh - np.sum(thigh * unit, axis=-1, keepdims=True) * unit
+    up_across = up - np.sum(up * unit, axis=-1, keepdims=True) * unit
+    world = g.angle_between(thigh_across, up_across)
+    return _prefer_world(world, image)
+
+
+def _pick(side_is_left: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per frame, the left or right value (scalars or points); NaN where the side is unknown."""
+    side = side_is_left.reshape(side_is_left.shape + (1,) * (np.ndim(left) - side_is_left.ndim))
+    out = np.where(side == 1, left, right)
+    return np.where(np.isnan(side), np.nan, out)
+
+
+def _side_from_scores(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """1.0 where the left score is larger, 0.0 where the right is, NaN where either is missing or tied."""
+    side = np.where(left > right, 1.0, 0.0)
+    return np.where(np.isfinite(left) & np.isfinite(right) & (left != right), side, np.nan)
+
+
+# ---------------------------------------------------------------- speeds and smoothing (causal, shared)
+
+
+def causal_window_mean(values: np.ndarray, t_s: np.ndarray, lo_s: float, hi_s: float) -> np.ndarray:
+    """Mean of the finite values with time in (t_i - lo_s, t_i - hi_s] for every frame i (lo_s > hi_s >= 0).
+
+    Uses only past frames, so the live path computes the same number from a short history buffer.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    csum = np.concatenate([[0.0], np.cumsum(np.where(finite, values, 0.0))])
+    ccount = np.concatenate([[0], np.cumsum(finite)])
+    start = np.searchsorted(t_s, t_s - lo_s, side="right")
+    stop = np.searchsorted(t_s, t_s - hi_s, side="right")
+    count = ccount[stop] - ccount[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, (csum[stop] - csum[start]) / np.maximum(count, 1), np.nan)
+
+
+def smooth(values: np.ndarray, t_s: np.ndarray, window_s: float = SMOOTHING_WINDOW_S) -> np.ndarray:
+    """Causal mean over the last window_s; NaN wherever the current frame is NaN (never fills a gap)."""
+    mean = causal_window_mean(values, t_s, window_s, 0.0)
+    return np.where(np.isfinite(values), mean, np.nan)
+
+
+def angular_speed_deg_s(
+    angle_deg: np.ndarray, t_s: np.ndarray, window_s: float = SPEED_WINDOW_S
+) -> np.ndarray:
+    """|d angle / dt| in deg/s: mean angle of the newer half-window minus the older half, over their time gap.
+
+    Averaging each half makes 1 %-of-image landmark jitter negligible, and using timestamps keeps the speed
+    right when frames are dropped. NaN while either half has no visible frame or the current one is hidden.
+    """
+    half = window_s / 2.0
+    t_s = np.asarray(t_s, dtype=np.float64)
+    newer = causal_window_mean(angle_deg, t_s, half, 0.0)
+    older = causal_window_mean(angle_deg, t_s, window_s, half)
+    finite = np.isfinite(angle_deg)
+    t_newer = causal_window_mean(np.where(finite, t_s, np.nan), t_s, half, 0.0)
+    t_older = causal_window_mean(np.where(finite, t_s, np.nan), t_s, window_s, half)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        speed = np.abs(newer - older) / (t_newer - t_older)
+    return np.where(finite & (t_newer > t_older), speed, np.nan)
+
+
+# ---------------------------------------------------------------- per-stretch main angles and sides
+# Main angle: the stretched joint's angle, oriented so that larger = deeper into the stretch.
+
+
+def lean_back_seated(f: PoseFrames) -> np.ndarray:
+    return -trunk_lean_deg(f, "client", forward_sign_seated(f, "client"))
+
+
+def lean_back_standing(f: PoseFrames) -> np.ndarray:
+    return -trunk_lean_deg(f, "client", forward_sign_standing(f, "client"))
+
+
+def lean_forward_seated(f: PoseFrames) -> np.ndarray:
+    return trunk_lean_deg(f, "client", forward_sign_seated(f, "client"))
+
+
+def both_knees_drop(f: PoseFrames) -> np.ndarray:
+    """Knee drop of the two bent knees together (supine thoracic rotation)."""
+    hip = mid_hip(f, "client")
+    knee = _mid(f, "client", L.LEFT_KNEE, L.RIGHT_KNEE)
+    hip_w = _mid(f, "client", L.LEFT_HIP, L.RIGHT_HIP, world=True)
+    knee_w = _mid(f, "client", L.LEFT_KNEE, L.RIGHT_KNEE, world=True)
+    return knee_drop_deg(f, "client", hip, knee, hip_w, knee_w)
+
+
+def hip_flexion(f: PoseFrames, side: str) -> np.ndarray:
+    """180 - the shoulder–hip–knee angle of one side: 0 lying or standing straight, ~90 sitting."""
+    hip, knee = (L.LEFT_HIP, L.LEFT_KNEE) if side == "left" else (L.RIGHT_HIP, L.RIGHT_KNEE)
+    shoulder = L.LEFT_SHOULDER if side == "left" else L.RIGHT_SHOULDER
+    return 180.0 - joint_angle(f, "client", shoulder, hip, knee)
+
+
+def knee_angle(f: PoseFrames, role: str, side: str) -> np.ndarray:
+    if side == "left":
+        return joint_angle(f, role, L.LEFT_HIP, L.LEFT_KNEE, L.LEFT_ANKLE)
+    return joint_angle(f, role, L.RIGHT_HIP, L.RIGHT_KNEE, L.RIGHT_ANKLE)
+
+
+def childs_pose_hip_flexion(f: PoseFrames) -> np.ndarray:
+    return g.nan_max(hip_flexion(f, "left"), hip_flexion(f, "right"))
+
+
+def leg_raise(f: PoseFrames, side: str) -> np.ndarray:
+    """Angle of one leg (hip → ankle) up from the line of the trunk: 0 lying flat, 90 pointing up."""
+    hip, ankle = (L.LEFT_HIP, L.LEFT_ANKLE) if side == "left" else (L.RIGHT_HIP, L.RIGHT_ANKLE)
+    shoulder = L.LEFT_SHOULDER if side == "left" else L.RIGHT_SHOULDER
+    return 180.0 - joint_angle(f, "client", shoulder, hip, ankle)
+
+
+def hamstring_side(f: PoseFrames) -> np.ndarray:
+    """1 = left leg raised, 0 = right, NaN unknown: the raised leg is the one further from the floor line."""
+    return _side_from_scores(leg_raise(f, "left"), leg_raise(f, "right"))
+
+
+def hamstring_raise(f: PoseFrames) -> np.ndarray:
+    return g.nan_max(leg_raise(f, "left"), leg_raise(f, "right"))
+
+
+def figure_four_hip_flexion(f: PoseFrames) -> np.ndarray:
+    return g.nan_max(hip_flexion(f, "left"), hip_flexion(f, "right"))
+
+
+def _ankle_to_other_thigh(f: PoseFrames, side: str) -> np.ndarray:
+    """Distance from one ankle to the other leg's thigh (hip–knee segment), in trunks, 3-D when possible."""
+    if side == "left":
+        ankle, hip, knee = L.LEFT_ANKLE, L.RIGHT_HIP, L.RIGHT_KNEE
+    else:
+        ankle, hip, knee = L.RIGHT_ANKLE, L.LEFT_HIP, L.LEFT_KNEE
+    image = g.in_trunks(
+        g.point_to_segment_distance(_p(f, "client", ankle), _p(f, "client", hip), _p(f, "client", knee)),
+        trunk_px(f, "client"),
+    )
+    wa = _w(f, "client", ankle)
+    if wa is None:
+        return image
+    world = g.in_trunks(
+        g.point_to_segment_distance(wa, _w(f, "client", hip), _w(f, "client", knee)), trunk_world(f, "client")
+    )
+    return _prefer_world(world, image)
+
+
+def figure_four_side(f: PoseFrames) -> np.ndarray:
+    """The crossed leg: the ankle nearer the other thigh (1 = left ankle crossed over the right thigh)."""
+    return _side_from_scores(-_ankle_to_other_thigh(f, "left"), -_ankle_to_other_thigh(f, "right"))
+
+
+def knee_flexion(f: PoseFrames, side: str) -> np.ndarray:
+    return 180.0 - knee_angle(f, "client", side)
+
+
+def prone_quad_flexion(f: PoseFrames) -> np.ndarray:
+    return g.nan_max(knee_flexion(f, "left"), knee_flexion(f, "right"))
+
+
+def prone_quad_side(f: PoseFrames) -> np.ndarray:
+    return _side_from_scores(knee_flexion(f, "left"), knee_flexion(f, "right"))
+
+
+def twist_side(f: PoseFrames) -> np.ndarray:
+    """The leg taken across the body is bent; the other stays long (1 = left leg bent)."""
+    return _side_from_scores(knee_flexion(f, "left"), knee_flexion(f, "right"))
+
+
+def twist_knee_drop(f: PoseFrames) -> np.ndarray:
+    side = twist_side(f)
+    drops = {}
+    for name, hip, knee in (("left", L.LEFT_HIP, L.LEFT_KNEE), ("right", L.RIGHT_HIP, L.RIGHT_KNEE)):
+        drops[name] = knee_drop_deg(
+            f,
+            "client",
+            _p(f, "client", hip),
+            _p(f, "client", knee),
+            _w(f, "client", hip),
+            _w(f, "client", knee),
+        )
+    return _pick(side, drops["left"], drops["right"])
+
+
+def rotation_side(f: PoseFrames) -> np.ndarray:
+    """The extended arm: the wrist further from its own shoulder (1 = left arm out), 3-D when possible."""
+    left = distance_trunks(f, "client", L.LEFT_SHOULDER, L.LEFT_WRIST)
+    right = distance_trunks(f, "client", L.RIGHT_SHOULDER, L.RIGHT_WRIST)
+    return _side_from_scores(left, right)
+
+
+# ---------------------------------------------------------------- check metrics
+
+
+def thoracic_lumbar_arch(f: PoseFrames) -> np.ndarray:
+    return lean_back_seated(f)
+
+
+def _head_base(f: PoseFrames, role: str) -> np.ndarray:
+    return _mid(f, role, L.LEFT_EAR, L.RIGHT_EAR)
+
+
+def thoracic_hands_on_neck(f: PoseFrames) -> np.ndarray:
+    """Nearest partner wrist to the client's neck (neck base → mid-ear segment), trunk lengths."""
+    neck_base = mid_shoulder(f, "client")
+    head = _head_base(f, "client")
+    trunk = trunk_px(f, "client")
+    dists = [
+        g.in_trunks(g.point_to_segment_distance(_p(f, "partner", w), neck_base, head), trunk)
+        for w in (L.LEFT_WRIST, L.RIGHT_WRIST)
+    ]
+    return g.nan_min(*dists)
+
+
+def neck_flexion_deg(f: PoseFrames, forward_sign: np.ndarray) -> np.ndarray:
+    """Signed angle from the trunk line (hip → shoulder) to the neck line (shoulder → ear), + = head down."""
+    trunk_vec = mid_shoulder(f, "client") - mid_hip(f, "client")
+    neck_vec = _head_base(f, "client") - mid_shoulder(f, "client")
+    # In image axes (y down) a positive signed_angle_2d is clockwise on screen; facing +x, a forward bend
+    # of the head is clockwise.
+    return (
+        g.signed_angle_2d(trunk_vec * np.array([1.0, -1.0]), neck_vec * np.array([1.0, -1.0])) * -forward_sign
+    )
+
+
+def thoracic_neck_extension(f: PoseFrames) -> np.ndarray:
+    return -neck_flexion_deg(f, forward_sign_seated(f, "client"))
+
+
+def shoulder_lift(f: PoseFrames) -> np.ndarray:
+    """Height difference between the two shoulders, trunk lengths: lying on the back both rest on the floor,
+    so one rising off it shows up as a gap whichever side the camera sees."""
+    left = _p(f, "client", L.LEFT_SHOULDER)
+    right = _p(f, "client", L.RIGHT_SHOULDER)
+    return g.in_trunks(np.abs(left[:, 1] - right[:, 1]), trunk_px(f, "client"))
+
+
+def fold_upper_back_rounding(f: PoseFrames) -> np.ndarray:
+    return neck_flexion_deg(f, forward_sign_seated(f, "client"))
+
+
+def lean_speed(f: PoseFrames) -> np.ndarray:
+    return angular_speed_deg_s(lean_forward_seated(f), f.t_s)
+
+
+def backbend_depth(f: PoseFrames) -> np.ndarray:
+    return lean_back_standing(f)
+
+
+def backbend_support_hands(f: PoseFrames) -> np.ndarray:
+    """Nearest partner wrist to the client's mid-hip, in client trunk lengths."""
+    hip = mid_hip(f, "client")
+    trunk = trunk_px(f, "client")
+    return g.nan_min(
+        *(g.in_trunks(g.distance(_p(f, "partner", w), hip), trunk) for w in (L.LEFT_WRIST, L.RIGHT_WRIST))
+    )
+
+
+def backbend_partner_stance(f: PoseFrames) -> np.ndarray:
+    """Partner's ankle spread over their shoulder width, 3-D when world landmarks exist."""
+
+    def spread(role_world: bool) -> np.ndarray | None:
+        if role_world:
+            la, ra = _w(f, "partner", L.LEFT_ANKLE), _w(f, "partner", L.RIGHT_ANKLE)
+            ls, rs = _w(f, "partner", L.LEFT_SHOULDER), _w(f, "partner", L.RIGHT_SHOULDER)
+            if la is None:
+                return None
+        else:
+            la, ra = _p(f, "partner", L.LEFT_ANKLE), _p(f, "partner", L.RIGHT_ANKLE)
+            ls, rs = _p(f, "partner", L.LEFT_SHOULDER), _p(f, "partner", L.RIGHT_SHOULDER)
+        return g.in_trunks(g.distance(la, ra), g.distance(ls, rs))
+
+    return _prefer_world(spread(True), spread(False))
+
+
+def backbend_client_collapse(f: PoseFrames) -> np.ndarray:
+    """Largest knee flexion (180 - knee angle) of the client's two legs."""
+    return g.nan_max(180.0 - knee_angle(f, "client", "left"), 180.0 - knee_angle(f, "client", "right"))
+
+
+def childs_hips_off_heels(f: PoseFrames) -> np.ndarray:
+    hip = mid_hip(f, "client")
+    trunk = trunk_px(f, "client")
+    return g.nan_min(
+        *(g.in_trunks(g.distance(hip, _p(f, "client", h)), trunk) for h in (L.LEFT_HEEL, L.RIGHT_HEEL))
+    )
+
+
+def childs_pressure_position(f: PoseFrames) -> np.ndarray:
+    """Worst partner wrist: (its distance to the client's hips - to the client's shoulders) / trunk.
+
+    Positive = the hand is nearer the upper back / neck than the lower back.
+    """
+    hip = mid_hip(f, "client")
+    shoulder = mid_shoulder(f, "client")
+    trunk = trunk_px(f, "client")
+    values = [
+        g.in_trunks(g.distance(_p(f, "partner", w), hip) - g.distance(_p(f, "partner", w), shoulder), trunk)
+        for w in (L.LEFT_WRIST, L.RIGHT_WRIST)
+    ]
+    return g.nan_max(*values)
+
+
+def straddle_locked_knees(f: PoseFrames) -> np.ndarray:
+    return g.nan_max(knee_angle(f, "client", "left"), knee_angle(f, "client", "right"))
+
+
+def butterfly_soles_apart(f: PoseFrames) -> np.ndarray:
+    return distance_trunks(f, "client", L.LEFT_ANKLE, L.RIGHT_ANKLE)
+
+
+def butterfly_hand_placement(f: PoseFrames) -> np.ndarray:
+    """Nearest partner wrist to either of the client's thighs (knee–hip segments), client trunk lengths."""
+    trunk = trunk_px(f, "client")
+    dists = []
+    for wrist in (L.LEFT_WRIST, L.RIGHT_WRIST):
+        for hip, knee in ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE)):
+            d = g.point_to_segment_distance(
+                _p(f, "partner", wrist), _p(f, "client", hip), _p(f, "client", knee)
+            )
+            dists.append(g.in_trunks(d, trunk))
+    return g.nan_min(*dists)
+
+
+def hamstring_locked_knee(f: PoseFrames) -> np.ndarray:
+    side = hamstring_side(f)
+    return _pick(side, knee_angle(f, "client", "left"), knee_angle(f, "client", "right"))
+
+
+def hamstring_hips_lifting(f: PoseFrames) -> np.ndarray:
+    """Larger of the hips' and the resting leg's ankle rise above shoulder level, trunk lengths."""
+    side = hamstring_side(f)
+    resting_ankle = _pick(1.0 - side, _p(f, "client", L.LEFT_ANKLE), _p(f, "client", L.RIGHT_ANKLE))
+    hip_rise = rise_above_shoulders(f, "client", mid_hip(f, "client"))
+    ankle_rise = rise_above_shoulders(f, "client", resting_ankle)
+    # Both are needed: a hidden resting ankle must pause the check, not silently drop half of it.
+    return np.where(np.isfinite(hip_rise) & np.isfinite(ankle_rise), np.maximum(hip_rise, ankle_rise), np.nan)
+
+
+def figure_four_ankle_not_crossed(f: PoseFrames) -> np.ndarray:
+    return g.nan_min(_ankle_to_other_thigh(f, "left"), _ankle_to_other_thigh(f, "right"))
+
+
+def prone_hip_lift(f: PoseFrames) -> np.ndarray:
+    return rise_above_shoulders(f, "client", mid_hip(f, "client"))
+
+
+def prone_knee_overflexion(f: PoseFrames) -> np.ndarray:
+    return g.nan_min(knee_angle(f, "client", "left"), knee_angle(f, "client", "right"))
+
+
+def twist_hand_placement(f: PoseFrames) -> np.ndarray:
+    """The worse of: nearest partner wrist to a client shoulder, nearest partner wrist to a client hip."""
+    trunk = trunk_px(f, "client")
+    wrists = (L.LEFT_WRIST, L.RIGHT_WRIST)
+
+    def nearest(targets: tuple[L, L]) -> np.ndarray:
+        return g.nan_min(
+            *(
+                g.in_trunks(g.distance(_p(f, "partner", w), _p(f, "client", t)), trunk)
+                for w in wrists
+                for t in targets
+            )
+        )
+
+    shoulder = nearest((L.LEFT_SHOULDER, L.RIGHT_SHOULDER))
+    hip = nearest((L.LEFT_HIP, L.RIGHT_HIP))
+    return np.where(np.isfinite(shoulder) & np.isfinite(hip), np.maximum(shoulder, hip), np.nan)
+
+
+MetricFn = Callable[[PoseFrames], np.ndarray]
+
+
+def speed_of(main_angle: MetricFn) -> MetricFn:
+    """The main angle's angular speed (deg/s), as a metric of its own (common.jerky_motion)."""
+
+    def metric(f: PoseFrames) -> np.ndarray:
+        return angular_speed_deg_s(main_angle(f), f.t_s)
+
+    metric.__name__ = f"speed_of_{main_angle.__name__}"
+    metric.__doc__ = f"Angular speed (deg/s) of {main_angle.__name__}."
+    return metric
