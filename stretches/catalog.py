@@ -401,10 +401,9 @@ def _seated_forward_fold() -> Stretch:
             id=f"{sid}.upper_back_rounding",
             title="Rounding the upper back",
             description=(
-                "Angle by which the client's neck line (mid-shoulder → ears) drops below the trunk line "(
-                    "(mid-hip → mid-shoulder), degrees: the fold should hinge at the hips, not curl the "
-                    "upper back."
-                )
+                "Angle by which the client's neck line (mid-shoulder → ears) drops below the trunk line "
+                "(mid-hip → mid-shoulder), degrees: the fold should hinge at the hips, not curl the "
+                "upper back."
             ),
             metric=m.fold_upper_back_rounding,
             default_threshold=35.0,
@@ -983,10 +982,9 @@ def _supine_twist() -> Stretch:
             title="Shoulder lifting",
             description=(
                 "Height difference between the client's two shoulders in the image, in trunk lengths. "
-                "Lying on "(
-                    "the back both shoulders rest on the floor, so a gap means the outstretched arm's "
-                    "shoulder rose."
-                )
+                "Lying on "
+                "the back both shoulders rest on the floor, so a gap means the outstretched arm's "
+                "shoulder rose."
             ),
             metric=m.shoulder_lift,
             default_threshold=0.25,
