@@ -1,0 +1,226 @@
+"""Both people's poses per frame: VIDEO-mode PoseLandmarker, second-person re-detection, false-pose rejection.
+
+Why each part exists:
+- VIDEO mode tracks each pose from the previous frame's region, which is cheap and stable, but it drops the
+  second person easily when the two touch. Confidences were tuned on the footage (see DEFAULT_SETTINGS).
+- When fewer than two plausible poses come back, the people already found are masked out (their landmark
+  hull is painted grey) and a separate IMAGE-mode landmarker looks again; a separate instance, because
+  feeding a doctored frame to the VIDEO-mode one would disturb its tracking state. A failed re-detection
+  backs off for a few frames so a scene with truly one person costs little.
+- The detector also reports confident "people" that are not there (an empty room gives a pose collapsed onto
+  a table leg). A pose is kept only if it is big enough in the image and its metric skeleton has human
+  proportions (trunk length, shoulder and hip width in metres from the world landmarks).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vision.landmarks import NUM_LANDMARKS, Landmark
+
+_L = Landmark
+
+
+@dataclass(frozen=True)
+class EstimatorSettings:
+    num_poses: int = 2
+    # VIDEO mode. On pose2sim_multi_cam01.mp4 (two people, touching at times) detection 0.3 with presence and
+    # tracking at 0.5 found both on 100% of frames; 0.5/0.5/0.5 on 92%; lowering presence/tracking to 0.2
+    # made MediaPipe keep one stale track and find both on 0%.
+    min_detection_confidence: float = 0.3
+    min_presence_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    # IMAGE-mode re-detection on the masked frame: lower detection confidence, since one person is hidden.
+    redetect: bool = True
+    redetect_detection_confidence: float = 0.2
+    redetect_presence_confidence: float = 0.3
+    redetect_backoff_max_frames: int = 8  # after a failed try, wait 1, 2, 4, ... up to this many frames
+    mask_grow_frac: float = 0.12  # grow each found person's landmark hull by this fraction before masking
+    # False-pose rejection.
+    min_pose_diagonal_frac: float = 0.12  # landmark bounding-box diagonal / image diagonal
+    min_core_visibility: float = 0.5  # at least two of shoulders/hips must be this visible
+    world_trunk_m: tuple[float, float] = (0.25, 0.85)
+    world_min_shoulder_width_m: float = 0.12
+    world_min_hip_width_m: float = 0.08
+    duplicate_distance_frac: float = 0.15  # two poses closer than this (× pose size) are the same person
+
+
+DEFAULT_SETTINGS = EstimatorSettings()
+
+
+@dataclass(frozen=True)
+class Pose:
+    landmarks: np.ndarray  # float32 (33, 4): x, y normalised to the image, z, visibility
+    world: np.ndarray  # float32 (33, 3) metres, hip-centred
+    redetected: bool = False
+
+    @property
+    def size(self) -> float:
+        """Diagonal of the landmarks' bounding box, in normalised image units."""
+        return pose_extent(self.landmarks[None])[0]
+
+
+@dataclass
+class Detection:
+    poses: list[Pose]
+    rejected: list[tuple[Pose, str]] = field(default_factory=list)
+    inference_ms: float = 0.0
+    redetection_ms: float = 0.0
+
+
+def pose_extent(landmarks: np.ndarray) -> np.ndarray:
+    """Bounding-box diagonal of (..., 33, 4) landmarks in normalised units."""
+    xy = landmarks[..., :2]
+    span = np.nanmax(xy, axis=-2) - np.nanmin(xy, axis=-2)
+    return np.hypot(span[..., 0], span[..., 1])
+
+
+def pose_problem(pose: Pose, image_size: tuple[int, int], settings: EstimatorSettings = DEFAULT_SETTINGS
+                 ) -> str | None:
+    """None for a plausible human pose, else the reason it is rejected."""
+    width, height = image_size
+    xy_px = pose.landmarks[:, :2] * np.array([width, height], dtype=np.float32)
+    span = np.ptp(xy_px, axis=0)
+    diagonal_frac = float(np.hypot(*span) / np.hypot(width, height))
+    if diagonal_frac < settings.min_pose_diagonal_frac:
+        return f"too small ({diagonal_frac:.2f} of the image diagonal)"
+    core = pose.landmarks[[_L.LEFT_SHOULDER, _L.RIGHT_SHOULDER, _L.LEFT_HIP, _L.RIGHT_HIP], 3]
+    if int(np.sum(core >= settings.min_core_visibility)) < 2:
+        return "shoulders and hips not visible"
+    world = pose.world
+    shoulder_mid = (world[_L.LEFT_SHOULDER] + world[_L.RIGHT_SHOULDER]) / 2
+    hip_mid = (world[_L.LEFT_HIP] + world[_L.RIGHT_HIP]) / 2
+    trunk_m = float(np.linalg.norm(shoulder_mid - hip_mid))
+    low, high = settings.world_trunk_m
+    if not low <= trunk_m <= high:
+        return f"trunk {trunk_m:.2f} m is not human"
+    shoulder_width_m = float(np.linalg.norm(world[_L.LEFT_SHOULDER] - world[_L.RIGHT_SHOULDER]))
+    if shoulder_width_m < settings.world_min_shoulder_width_m:
+        return "shoulders collapsed"
+    if float(np.linalg.norm(world[_L.LEFT_HIP] - world[_L.RIGHT_HIP])) < settings.world_min_hip_width_m:
+        return "hips collapsed"
+    return None
+
+
+def is_duplicate(a: Pose, b: Pose, settings: EstimatorSettings = DEFAULT_SETTINGS) -> bool:
+    distance = float(np.nanmean(np.linalg.norm(a.landmarks[:, :2] - b.landmarks[:, :2], axis=-1)))
+    return distance < settings.duplicate_distance_frac * max(a.size, b.size)
+
+
+def mask_people(image_rgb: np.ndarray, poses: list[Pose], grow_frac: float) -> np.ndarray:
+    """A copy of the image with each pose's (grown) landmark hull painted mid-grey."""
+    import cv2
+
+    height, width = image_rgb.shape[:2]
+    masked = image_rgb.copy()
+    for pose in poses:
+        points = pose.landmarks[:, :2] * np.array([width, height], dtype=np.float32)
+        centre = points.mean(axis=0)
+        grown = centre + (points - centre) * (1.0 + grow_frac)
+        hull = cv2.convexHull(grown.astype(np.int32))
+        cv2.fillConvexPoly(masked, hull, (127, 127, 127))
+    return masked
+
+
+class PoseEstimator:
+    """One instance per stream (VIDEO mode keeps state); `detect` needs increasing timestamps."""
+
+    def __init__(
+        self, model_path: str | Path | None = None, settings: EstimatorSettings = DEFAULT_SETTINGS
+    ) -> None:
+        from vision.model import ensure_model
+
+        self.settings = settings
+        self.model_path = Path(model_path) if model_path is not None else ensure_model("full")
+        self._video = self._create(video_mode=True)
+        self._image = self._create(video_mode=False) if settings.redetect else None
+        self._last_t_ms = -1
+        self._redetect_wait_frames = 0
+        self._redetect_backoff_frames = 1
+
+    def _create(self, video_mode: bool):
+        from mediapipe.tasks.python import vision as mp_vision
+        from mediapipe.tasks.python.core import base_options
+
+        s = self.settings
+        options = mp_vision.PoseLandmarkerOptions(
+            base_options=base_options.BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=mp_vision.RunningMode.VIDEO if video_mode else mp_vision.RunningMode.IMAGE,
+            num_poses=s.num_poses,
+            min_pose_detection_confidence=(
+                s.min_detection_confidence if video_mode else s.redetect_detection_confidence),
+            min_pose_presence_confidence=(
+                s.min_presence_confidence if video_mode else s.redetect_presence_confidence),
+            min_tracking_confidence=s.min_tracking_confidence,
+        )
+        return mp_vision.PoseLandmarker.create_from_options(options)
+
+    def detect(self, image_bgr: np.ndarray, t_ms: int) -> Detection:
+        import cv2
+        import mediapipe as mp
+
+        t_ms = max(int(t_ms), self._last_t_ms + 1)
+        self._last_t_ms = t_ms
+        height, width = image_bgr.shape[:2]
+        rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
+        started = time.perf_counter()
+        result = self._video.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms)
+        detection = Detection(poses=[])
+        self._accept(_poses_from_result(result, redetected=False), (width, height), detection)
+        detection.inference_ms = (time.perf_counter() - started) * 1000.0
+
+        if self._image is not None and len(detection.poses) < self.settings.num_poses:
+            if self._redetect_wait_frames > 0:
+                self._redetect_wait_frames -= 1
+            else:
+                started = time.perf_counter()
+                masked = mask_people(rgb, detection.poses, self.settings.mask_grow_frac)
+                result = self._image.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=masked))
+                before = len(detection.poses)
+                self._accept(_poses_from_result(result, redetected=True), (width, height), detection)
+                if len(detection.poses) > before:
+                    self._redetect_backoff_frames = 1
+                else:
+                    self._redetect_wait_frames = self._redetect_backoff_frames
+                    self._redetect_backoff_frames = min(self._redetect_backoff_frames * 2,
+                                                        self.settings.redetect_backoff_max_frames)
+                detection.redetection_ms = (time.perf_counter() - started) * 1000.0
+        return detection
+
+    def _accept(self, candidates: list[Pose], image_size: tuple[int, int], detection: Detection) -> None:
+        for pose in candidates:
+            problem = pose_problem(pose, image_size, self.settings)
+            if problem is None and any(is_duplicate(pose, kept, self.settings) for kept in detection.poses):
+                problem = "duplicate of a pose already found"
+            if problem is None:
+                detection.poses.append(pose)
+            else:
+                detection.rejected.append((pose, problem))
+
+    def close(self) -> None:
+        for landmarker in (self._video, self._image):
+            if landmarker is not None:
+                landmarker.close()
+        self._video = self._image = None
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _poses_from_result(result, redetected: bool) -> list[Pose]:
+    poses = []
+    pairs = zip(result.pose_landmarks, result.pose_world_landmarks, strict=True)
+    for image_landmarks, world_landmarks in pairs:
+        landmarks = np.array([(p.x, p.y, p.z, p.visibility if p.visibility is not None else 0.0)
+                              for p in image_landmarks], dtype=np.float32)
+        world = np.array([(p.x, p.y, p.z) for p in world_landmarks], dtype=np.float32)
+        if landmarks.shape == (NUM_LANDMARKS, 4):
+            poses.append(Pose(landmarks, world, redetected))
+    return poses

@@ -1,0 +1,198 @@
+"""Frames → both people's smoothed landmarks with stable identities: batch (`track_video`) and live.
+
+One per-frame path (`PoseFramePipeline`) serves both: estimator (with re-detection) → tracker → One Euro
+smoothing. The batch path decodes in a background thread so decoding overlaps inference.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from vision.errors import BadInputError
+from vision.estimator import DEFAULT_SETTINGS, EstimatorSettings, PoseEstimator
+from vision.landmarks import NUM_LANDMARKS
+from vision.smoothing import DEFAULT_SMOOTHING, PersonSmoother, SmoothingSettings
+from vision.sources import open_source, prefetch
+from vision.track import Track
+from vision.tracking import (
+    DEFAULT_TRACKER_SETTINGS,
+    NUM_SLOTS,
+    PoseTracker,
+    TrackerSettings,
+    drop_short_runs,
+)
+
+# progress(done_frames, total_frames or None)
+FrameProgress = Callable[[int, "int | None"], None]
+MIN_RUN_FRAMES = 3  # batch: a person seen for fewer consecutive frames is a flicker, not a person
+STAGES = ("decode", "inference", "redetection", "tracking", "smoothing")
+
+
+@dataclass(frozen=True)
+class FramePoses:
+    t_ms: int
+    landmarks: np.ndarray  # float32 (2, 33, 4), NaN rows for an absent person
+    world: np.ndarray  # float32 (2, 33, 3), NaN rows for an absent person
+    redetected: tuple[bool, ...] = (False, False)
+
+    @property
+    def present(self) -> np.ndarray:
+        return ~np.isnan(self.landmarks[..., 0]).all(axis=-1)
+
+
+@dataclass
+class StageTimes:
+    """Milliseconds spent per stage, summed over frames (decode is measured by its own thread)."""
+
+    ms: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    frames: int = 0
+
+    def add(self, stage: str, ms: float) -> None:
+        self.ms[stage] = self.ms.get(stage, 0.0) + ms
+
+    def per_frame(self) -> dict[str, float]:
+        return {stage: total / max(self.frames, 1) for stage, total in self.ms.items()}
+
+
+class PoseFramePipeline:
+    """estimator → tracker → smoother for one stream; feed frames in time order."""
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike | None = None,
+        estimator_settings: EstimatorSettings = DEFAULT_SETTINGS,
+        tracker_settings: TrackerSettings = DEFAULT_TRACKER_SETTINGS,
+        smoothing: SmoothingSettings | None = DEFAULT_SMOOTHING,
+    ) -> None:
+        self.estimator = PoseEstimator(model_path, estimator_settings)
+        self.tracker = PoseTracker(tracker_settings)
+        self._smoothers = [PersonSmoother(smoothing) for _ in range(NUM_SLOTS)] if smoothing else None
+        self.times = StageTimes()
+
+    def process(self, frame_bgr: np.ndarray, t_ms: int) -> FramePoses:
+        detection = self.estimator.detect(frame_bgr, t_ms)
+        self.times.add("inference", detection.inference_ms)
+        self.times.add("redetection", detection.redetection_ms)
+
+        started = time.perf_counter()
+        tracked = self.tracker.update(detection.poses, t_ms)
+        self.times.add("tracking", (time.perf_counter() - started) * 1000.0)
+
+        started = time.perf_counter()
+        landmarks = np.full((NUM_SLOTS, NUM_LANDMARKS, 4), np.nan, dtype=np.float32)
+        world = np.full((NUM_SLOTS, NUM_LANDMARKS, 3), np.nan, dtype=np.float32)
+        for slot, pose in enumerate(tracked.poses):
+            if pose is None:
+                continue  # the smoother bridges short gaps and restarts after long ones by itself
+            if self._smoothers is not None:
+                if tracked.costs[slot] is None:  # a newcomer: do not blend with whoever held the slot before
+                    self._smoothers[slot].reset()
+                landmarks[slot], world[slot] = self._smoothers[slot](pose.landmarks, pose.world, t_ms)
+            else:
+                landmarks[slot], world[slot] = pose.landmarks, pose.world
+        self.times.add("smoothing", (time.perf_counter() - started) * 1000.0)
+        self.times.frames += 1
+        redetected = tuple(bool(pose is not None and pose.redetected) for pose in tracked.poses)
+        return FramePoses(int(t_ms), landmarks, world, redetected)
+
+    def close(self) -> None:
+        self.estimator.close()
+
+
+class LivePipeline(PoseFramePipeline):
+    """Per-frame twin of `track_video` for the live view: build once, call `process(frame_bgr, t_ms)`.
+
+    Timestamp-driven, so dropped frames are fine; times that do not increase are nudged forward by 1 ms
+    (MediaPipe's VIDEO mode requires increasing timestamps).
+    """
+
+    def __init__(self, model_path: str | os.PathLike | None = None, **settings) -> None:
+        super().__init__(model_path, **settings)
+        self._last_t_ms = -1
+
+    def process(self, frame_bgr: np.ndarray, t_ms: int) -> FramePoses:
+        t_ms = max(int(t_ms), self._last_t_ms + 1)
+        self._last_t_ms = t_ms
+        return super().process(frame_bgr, t_ms)
+
+
+def track_video(
+    path: str | os.PathLike,
+    progress: FrameProgress | None = None,
+    model_path: str | os.PathLike | None = None,
+    times: StageTimes | None = None,
+    **settings,
+) -> Track:
+    """Run the pipeline over a video file (or a still image) and return its Track (P = 2 people)."""
+    from vision.model import ensure_model
+
+    model = Path(model_path) if model_path is not None else ensure_model("full")
+    source = open_source(Path(path))
+    pipeline = PoseFramePipeline(model, **settings)
+    decode = _TimedIterator(iter(source))
+    t_ms: list[int] = []
+    landmarks: list[np.ndarray] = []
+    world: list[np.ndarray] = []
+    redetections = 0
+    try:
+        with source:
+            total = source.info.frame_count
+            for frame in prefetch(decode, depth=4):
+                poses = pipeline.process(frame.image_bgr, frame.t_ms)
+                t_ms.append(poses.t_ms)
+                landmarks.append(poses.landmarks)
+                world.append(poses.world)
+                redetections += sum(poses.redetected)
+                if progress is not None:
+                    progress(len(t_ms), max(total or 0, len(t_ms)) if total else None)
+    finally:
+        pipeline.close()
+    if not t_ms:
+        raise BadInputError(f"no frames in {Path(path).name}")
+    pipeline.times.add("decode", decode.total_ms)
+    if times is not None:
+        times.ms.update(pipeline.times.ms)
+        times.frames = pipeline.times.frames
+    landmark_array, world_array = drop_short_runs(
+        np.stack(landmarks).astype(np.float32), np.stack(world).astype(np.float32), MIN_RUN_FRAMES)
+    present = ~np.isnan(landmark_array[..., 0]).all(axis=-1)
+    info = source.info
+    meta = {
+        "source": Path(path).name,
+        "model": model.name,
+        "fps": info.fps,
+        "frames": len(t_ms),
+        "frames_both_people": int(present.all(axis=1).sum()),
+        "redetected_poses": redetections,
+    }
+    return Track(
+        t_ms=np.asarray(t_ms, dtype=np.int64),
+        landmarks=landmark_array,
+        image_size=(info.width, info.height),
+        world=world_array,
+        meta=meta,
+    )
+
+
+class _TimedIterator:
+    """Wraps an iterator and sums the time spent producing items (the decode stage)."""
+
+    def __init__(self, items) -> None:
+        self._items = items
+        self.total_ms = 0.0
+
+    def __iter__(self) -> _TimedIterator:
+        return self
+
+    def __next__(self):
+        started = time.perf_counter()
+        try:
+            return next(self._items)
+        finally:
+            self.total_ms += (time.perf_counter() - started) * 1000.0

@@ -1,0 +1,195 @@
+"""Stable identities for the two people across frames.
+
+Each of the two person slots remembers where its person was and how fast their landmarks moved. Every frame
+the poses found are matched to the slots by the cost of the best joint assignment, where the cost of giving
+pose d to slot s is the mean distance between d's landmarks and s's constant-velocity prediction, measured in
+units of the person's size. Comparing all 33 landmarks (not boxes) is what keeps identities apart when the
+two touch or cross: their boxes overlap but their heads, hips and feet do not.
+
+A slot that loses its person keeps the identity for `max_gap_s` (the gate widens with the gap), so a short
+loss is bridged instead of starting a new person. After that the slot is free, and a newcomer may claim it
+only if it is not much smaller than the other person (a bystander in the background is not our partner).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from vision.estimator import Pose, pose_extent
+from vision.landmarks import NUM_LANDMARKS
+
+NUM_SLOTS = 2
+
+
+@dataclass(frozen=True)
+class TrackerSettings:
+    max_gap_s: float = 1.5  # keep a lost person's identity this long
+    match_gate: float = 0.6  # max assignment cost (mean landmark distance / person size) for a seen person
+    gate_growth_per_s: float = 0.8  # the gate widens by this much per second of absence
+    max_gate: float = 1.6
+    # Fast motion at a low frame rate (5 fps squats) can beat the landmark gate; a pose whose box still
+    # overlaps the slot's last box this much is then accepted at the cost of the gate.
+    fallback_box_iou: float = 0.4
+    min_newcomer_size_ratio: float = 0.5  # a newcomer must be ≥ this × the other person's size
+    min_visibility: float = 0.3  # landmarks below this do not count in the matching cost
+    velocity_smoothing: float = 0.5  # weight of the newest velocity estimate
+    max_prediction_s: float = 0.3  # extrapolate motion at most this far
+
+
+DEFAULT_TRACKER_SETTINGS = TrackerSettings()
+
+
+@dataclass
+class _Slot:
+    landmarks: np.ndarray | None = None  # (33, 4), last seen
+    velocity: np.ndarray | None = None  # (33, 2) normalised units per second
+    last_t_ms: int | None = None
+    size: float = 0.0
+
+    def is_free(self, t_ms: int, max_gap_s: float) -> bool:
+        return self.last_t_ms is None or (t_ms - self.last_t_ms) / 1000.0 > max_gap_s
+
+
+@dataclass(frozen=True)
+class TrackedFrame:
+    poses: tuple[Pose | None, ...]  # per slot: the pose assigned this frame, or None
+    costs: tuple[float | None, ...]  # per slot: matching cost of that pose (None = newcomer or absent)
+
+
+class PoseTracker:
+    def __init__(self, settings: TrackerSettings = DEFAULT_TRACKER_SETTINGS) -> None:
+        self.settings = settings
+        self._slots = [_Slot() for _ in range(NUM_SLOTS)]
+
+    def update(self, poses: list[Pose], t_ms: int) -> TrackedFrame:
+        s = self.settings
+        n_slots = len(self._slots)
+        costs = np.full((n_slots, len(poses)), np.inf)
+        for i, slot in enumerate(self._slots):
+            for j, pose in enumerate(poses):
+                costs[i, j] = self._cost(slot, pose, t_ms)
+
+        choice = _best_assignment(costs, [pose.size for pose in poses])
+        assigned: list[Pose | None] = []
+        assigned_costs: list[float | None] = []
+        for i, j in enumerate(choice):
+            if j is None:
+                assigned.append(None)
+                assigned_costs.append(None)
+                continue
+            cost = costs[i, j]
+            self._observe(self._slots[i], poses[j], t_ms)
+            assigned.append(poses[j])
+            assigned_costs.append(None if np.isnan(cost) else float(cost))
+        # a newcomer may not claim a free slot if it is much smaller than the other (present) person
+        for i, j in enumerate(choice):
+            if j is None or assigned_costs[i] is not None:
+                continue
+            others = [p.size for k, p in enumerate(assigned) if k != i and p is not None]
+            if others and poses[j].size < s.min_newcomer_size_ratio * max(others):
+                self._slots[i] = _Slot()
+                assigned[i] = None
+        return TrackedFrame(tuple(assigned), tuple(assigned_costs))
+
+    def _cost(self, slot: _Slot, pose: Pose, t_ms: int) -> float:
+        """Matching cost; NaN marks a free slot (any pose may claim it), inf an impossible match."""
+        s = self.settings
+        if slot.is_free(t_ms, s.max_gap_s):
+            return float("nan")
+        gap_s = (t_ms - slot.last_t_ms) / 1000.0
+        predicted = slot.landmarks[:, :2]
+        if slot.velocity is not None:
+            predicted = predicted + slot.velocity * min(gap_s, s.max_prediction_s)
+        visible = (slot.landmarks[:, 3] >= s.min_visibility) & (pose.landmarks[:, 3] >= s.min_visibility)
+        if visible.sum() < 4:
+            visible = np.ones(NUM_LANDMARKS, dtype=bool)
+        distance = np.linalg.norm(pose.landmarks[visible, :2] - predicted[visible], axis=-1).mean()
+        cost = float(distance / max(slot.size, 1e-3))
+        gate = min(s.match_gate + s.gate_growth_per_s * gap_s, s.max_gate)
+        if cost <= gate:
+            return cost
+        if box_iou(slot.landmarks, pose.landmarks) >= s.fallback_box_iou:
+            return gate
+        return float("inf")
+
+    def _observe(self, slot: _Slot, pose: Pose, t_ms: int) -> None:
+        s = self.settings
+        if slot.landmarks is not None and slot.last_t_ms is not None and t_ms > slot.last_t_ms:
+            dt_s = (t_ms - slot.last_t_ms) / 1000.0
+            if dt_s <= s.max_gap_s:
+                velocity = (pose.landmarks[:, :2] - slot.landmarks[:, :2]) / dt_s
+                if slot.velocity is None:
+                    slot.velocity = velocity
+                else:
+                    weight = s.velocity_smoothing
+                    slot.velocity = weight * velocity + (1 - weight) * slot.velocity
+            else:
+                slot.velocity = None
+        slot.landmarks = pose.landmarks
+        slot.last_t_ms = t_ms
+        slot.size = float(pose_extent(pose.landmarks[None])[0])
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of the bounding boxes of two (33, ≥2) landmark arrays."""
+    a_min, a_max = np.nanmin(a[:, :2], axis=0), np.nanmax(a[:, :2], axis=0)
+    b_min, b_max = np.nanmin(b[:, :2], axis=0), np.nanmax(b[:, :2], axis=0)
+    overlap = np.clip(np.minimum(a_max, b_max) - np.maximum(a_min, b_min), 0, None)
+    intersection = float(overlap[0] * overlap[1])
+    union = float(np.prod(a_max - a_min) + np.prod(b_max - b_min)) - intersection
+    return intersection / union if union > 0 else 0.0
+
+
+def drop_short_runs(landmarks: np.ndarray, world: np.ndarray | None, min_run_frames: int
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Blank each person's runs of presence shorter than `min_run_frames` (batch only: a bystander or a
+    false pose that flickers in for a frame or two). Tracks shorter than 2 × min_run_frames are left alone,
+    so a still image keeps its people."""
+    frames = landmarks.shape[0]
+    if frames < 2 * min_run_frames:
+        return landmarks, world
+    landmarks = landmarks.copy()
+    world = None if world is None else world.copy()
+    present = ~np.isnan(landmarks[..., 0]).all(axis=-1)
+    for person in range(landmarks.shape[1]):
+        start = None
+        for f in range(frames + 1):
+            here = f < frames and present[f, person]
+            if here and start is None:
+                start = f
+            elif not here and start is not None:
+                if f - start < min_run_frames:
+                    landmarks[start:f, person] = np.nan
+                    if world is not None:
+                        world[start:f, person] = np.nan
+                start = None
+    return landmarks, world
+
+
+def _best_assignment(costs: np.ndarray, sizes: list[float]) -> tuple[int | None, ...]:
+    """Per slot the pose index (or None): most people re-found, then most matches, then the largest
+    newcomers, then the lowest cost.
+
+    costs: (slots, poses), NaN = free slot (anyone may claim it), inf = not allowed. Exhaustive, since there
+    are two slots and a handful of poses.
+    """
+    n_slots, n_poses = costs.shape
+    best_key: tuple[float, ...] | None = None
+    best: tuple[int | None, ...] = (None,) * n_slots
+    for choice in itertools.product([*range(n_poses), None], repeat=n_slots):
+        used = [j for j in choice if j is not None]
+        if len(used) != len(set(used)):
+            continue
+        pairs = [(i, j) for i, j in enumerate(choice) if j is not None]
+        if any(np.isinf(costs[i, j]) for i, j in pairs):
+            continue
+        total_cost = sum(float(costs[i, j]) for i, j in pairs if not np.isnan(costs[i, j]))
+        known = sum(1 for i, j in pairs if not np.isnan(costs[i, j]))
+        newcomer_size = sum(sizes[j] for i, j in pairs if np.isnan(costs[i, j]))
+        key = (-known, -len(pairs), -newcomer_size, total_cost)
+        if best_key is None or key < best_key:
+            best_key, best = key, choice
+    return best
