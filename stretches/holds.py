@@ -1,0 +1,262 @@
+"""The hold state machine: rest → approach → hold → release, on timestamps (never frame counts).
+
+One machine serves both evaluation paths. It consumes *runs*: consecutive frames that share one input
+category (engagement zone × moving/steady). The batch path feeds maximal runs found with numpy; the live
+path feeds runs of one frame. Every timer compares timestamps inside the run, so both give the same result,
+and dropped frames only shorten a run, never stretch a timer.
+
+Inputs per frame: the stretch's main angle (larger = deeper) classified into a zone against the stretch's
+engage angle with hysteresis, and its angular speed (steady below `steady_deg_s`).
+- rest → approach: the main angle moves, or is already past the engage angle.
+- approach → hold: past the engage angle and steady. The hold starts at that frame.
+- hold → release: the angle falls back below engage - hysteresis (the hold ends at the last steady frame
+  before, i.e. when the release movement began), or the landmarks stay hidden longer than `max_gap_s`
+  (the hold ends when they were last seen). Holds shorter than `min_hold_s` are dropped as blips.
+- approach / release → rest: outside the engage zone and steady for `settle_s`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+REST, APPROACH, HOLD, RELEASE = 0, 1, 2, 3
+PHASE_NAMES = ("rest", "approach", "hold", "release")
+
+# Zone codes of the main angle.
+ZONE_HIDDEN, ZONE_OUT, ZONE_BAND, ZONE_IN = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class HoldParams:
+    engage_deg: float
+    engage_hysteresis_deg: float
+    hold_range_s: tuple[float, float]
+    steady_deg_s: float = 15.0  # below this main-angle speed the joint counts as still
+    settle_s: float = 1.0  # outside the zone and still this long → rest
+    max_gap_s: float = 2.0  # landmarks hidden longer than this end a hold
+    min_hold_s: float = 3.0  # shorter holds are blips, not holds
+    short_tolerance_s: float = 3.0  # common.hold_short threshold
+    long_tolerance_s: float = 5.0  # common.hold_long threshold
+
+
+@dataclass(frozen=True)
+class HoldRecord:
+    """One hold. status: ok | short | long | incomplete (the recording ended during it)."""
+
+    start_s: float
+    end_s: float
+    side: str | None
+    status: str
+    target_s: tuple[float, float]
+
+    @property
+    def duration_s(self) -> float:
+        return round(self.end_s - self.start_s, 3)
+
+    def to_dict(self) -> dict:
+        return {
+            "side": self.side,
+            "start_s": round(self.start_s, 3),
+            "end_s": round(self.end_s, 3),
+            "duration_s": self.duration_s,
+            "target_s": [float(self.target_s[0]), float(self.target_s[1])],
+            "status": self.status,
+        }
+
+
+def classify_zone(main_angle: np.ndarray, engage_deg: float, hysteresis_deg: float) -> np.ndarray:
+    """int8 zone per frame: hidden (NaN), out (< engage - hysteresis), band, in (>= engage)."""
+    zone = np.full(main_angle.shape, ZONE_BAND, dtype=np.int8)
+    with np.errstate(invalid="ignore"):
+        zone[main_angle >= engage_deg] = ZONE_IN
+        zone[main_angle < engage_deg - hysteresis_deg] = ZONE_OUT
+    zone[~np.isfinite(main_angle)] = ZONE_HIDDEN
+    return zone
+
+
+def classify_moving(speed_deg_s: np.ndarray, steady_deg_s: float) -> np.ndarray:
+    """bool per frame: moving (unknown speed counts as moving, so a hold never starts on a guess)."""
+    with np.errstate(invalid="ignore"):
+        return ~(speed_deg_s < steady_deg_s)
+
+
+def hold_status(duration_s: float, params: HoldParams, complete: bool) -> str:
+    low, high = params.hold_range_s
+    if duration_s - high > params.long_tolerance_s:
+        return "long"
+    if not complete:
+        return "incomplete"
+    if low - duration_s > params.short_tolerance_s:
+        return "short"
+    return "ok"
+
+
+@dataclass
+class HoldMachine:
+    params: HoldParams
+    state: int = REST
+    hold_start_s: float | None = None
+    last_seen_s: float | None = None
+    last_steady_s: float | None = None
+    settle_since_s: float | None = None
+    side_left: int = 0
+    side_right: int = 0
+    holds: list[HoldRecord] = field(default_factory=list)
+    last_t_s: float | None = None
+
+    # -------------------------------------------------------------- public
+
+    def feed(self, t_s: np.ndarray, zone: int, moving: bool, side: np.ndarray | None = None) -> np.ndarray:
+        """Process one run of frames sharing (zone, moving); returns the phase code of each frame.
+
+        side: per frame 1.0 = left worked, 0.0 = right, NaN unknown (per-side stretches), else None.
+        Closed holds are appended to `self.holds`.
+        """
+        n = t_s.shape[0]
+        phases = np.empty(n, dtype=np.int8)
+        i = 0
+        while i < n:
+            before = self.state
+            j = self._advance(t_s, i, zone, moving)
+            phases[i:j] = before
+            if before == HOLD and side is not None and j > i:
+                chunk = side[i:j]
+                self.side_left += int(np.count_nonzero(chunk == 1.0))
+                self.side_right += int(np.count_nonzero(chunk == 0.0))
+            if j > i and zone != ZONE_HIDDEN:
+                self.last_seen_s = float(t_s[j - 1])
+                if before == HOLD and not moving and zone in (ZONE_IN, ZONE_BAND):
+                    self.last_steady_s = float(t_s[j - 1])
+            i = j
+        if n:
+            self.last_t_s = float(t_s[-1])
+        return phases
+
+    def current_side(self) -> str | None:
+        if self.side_left == 0 and self.side_right == 0:
+            return None
+        return "left" if self.side_left >= self.side_right else "right"
+
+    def elapsed_s(self, now_s: float) -> float:
+        return 0.0 if self.state != HOLD or self.hold_start_s is None else now_s - self.hold_start_s
+
+    def finish(self) -> list[HoldRecord]:
+        """All holds, closing one still running at the last frame as incomplete (does not change state)."""
+        holds = list(self.holds)
+        if self.state == HOLD and self.hold_start_s is not None and self.last_t_s is not None:
+            record = self._record(self.hold_start_s, self.last_t_s, complete=False)
+            if record is not None:
+                holds.append(record)
+        return holds
+
+    # -------------------------------------------------------------- transitions
+
+    def _record(self, start_s: float, end_s: float, complete: bool) -> HoldRecord | None:
+        duration = end_s - start_s
+        if duration < self.params.min_hold_s:
+            return None
+        return HoldRecord(
+            start_s=start_s,
+            end_s=end_s,
+            side=self.current_side(),
+            status=hold_status(duration, self.params, complete),
+            target_s=self.params.hold_range_s,
+        )
+
+    def _close_hold(self, end_s: float) -> None:
+        assert self.hold_start_s is not None
+        record = self._record(self.hold_start_s, max(end_s, self.hold_start_s), complete=True)
+        if record is not None:
+            self.holds.append(record)
+        self.state = RELEASE
+        self.hold_start_s = None
+        self.settle_since_s = None
+
+    def _first_reaching(self, t_s: np.ndarray, i: int, since: float, wait_s: float) -> int | None:
+        """First index k >= i with t[k] - since >= wait_s, or None."""
+        k = int(np.searchsorted(t_s, since + wait_s, side="left"))
+        k = max(k, i)
+        # searchsorted on the sum can be off by one ulp; confirm with the same subtraction everywhere.
+        while k < t_s.shape[0] and t_s[k] - since < wait_s:
+            k += 1
+        while k > i and t_s[k - 1] - since >= wait_s:
+            k -= 1
+        return k if k < t_s.shape[0] else None
+
+    def _settle(self, t_s: np.ndarray, i: int) -> int:
+        """Outside the zone and still: count toward rest; returns where rest begins or the run's end."""
+        if self.settle_since_s is None:
+            self.settle_since_s = float(t_s[i])
+        k = self._first_reaching(t_s, i, self.settle_since_s, self.params.settle_s)
+        if k is None:
+            return t_s.shape[0]
+        self.state = REST
+        self.settle_since_s = None
+        return k
+
+    def _advance(self, t_s: np.ndarray, i: int, zone: int, moving: bool) -> int:
+        """Handle frames from i in the current state; return the index where the state changes, or n."""
+        n = t_s.shape[0]
+        state = self.state
+        if state == REST:
+            if zone == ZONE_HIDDEN:
+                return n
+            if zone == ZONE_IN or moving:
+                self.state = APPROACH
+                self.settle_since_s = None
+                return i
+            return n
+        if state == APPROACH:
+            if zone == ZONE_HIDDEN:
+                self.settle_since_s = None
+                return n
+            if zone == ZONE_IN and not moving:
+                self.state = HOLD
+                self.hold_start_s = float(t_s[i])
+                self.last_steady_s = float(t_s[i])
+                self.side_left = self.side_right = 0
+                self.settle_since_s = None
+                return i
+            if zone == ZONE_OUT and not moving:
+                return self._settle(t_s, i)
+            self.settle_since_s = None
+            return n
+        if state == HOLD:
+            if zone == ZONE_HIDDEN:
+                last = self.last_seen_s if self.last_seen_s is not None else float(t_s[i])
+                k = self._first_reaching(t_s, i, last, self.params.max_gap_s + 1e-9)
+                if k is None:
+                    return n
+                self._close_hold(last)
+                return k
+            if zone == ZONE_OUT:
+                end = self.last_steady_s if self.last_steady_s is not None else float(t_s[i])
+                self._close_hold(end)
+                return i
+            return n
+        # RELEASE
+        if zone == ZONE_HIDDEN:
+            self.settle_since_s = None
+            return n
+        if zone == ZONE_IN:
+            self.state = APPROACH
+            self.settle_since_s = None
+            return i
+        if not moving:
+            return self._settle(t_s, i)
+        self.settle_since_s = None
+        return n
+
+
+def run_starts(*codes: np.ndarray) -> np.ndarray:
+    """Start indices of maximal runs where every code array stays constant (always includes 0)."""
+    n = codes[0].shape[0]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for code in codes:
+        change[1:] |= code[1:] != code[:-1]
+    return np.flatnonzero(change)
