@@ -113,8 +113,7 @@ def _arms(j: np.ndarray, s: PersonStyle, w: float) -> list[Primitive]:
         fingertips = wrist + hand_dir * 1.6
         sleeve_end = elbow + (wrist - elbow) * (0.0 if s.long_sleeves else 0.25)
         prims += [
-            Primitive(shoulder - (shoulder - elbow) * 0.05, shoulder, 0.056 * w, s.shirt),
-            *_tapered(shoulder, elbow, 0.050 * w, 0.042 * w, s.shirt),
+            *_tapered(shoulder + (elbow - shoulder) * 0.05, elbow, 0.054 * w, 0.042 * w, s.shirt),
             *_tapered(elbow, wrist, 0.040 * w, 0.031 * w, forearm_colour),
             Primitive(elbow, sleeve_end, 0.044 * w, s.shirt),
             Primitive(wrist, wrist + hand_dir * 0.6, 0.030 * w, s.skin),

@@ -106,6 +106,7 @@ def write_mp4(frames: Iterable[np.ndarray], path: Path, fps: float, crf: int = 2
             if stream is not None:
                 for packet in stream.encode(None):
                     container.mux(packet)
+        os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -156,6 +157,7 @@ def _atomic_write(path: Path, write) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             write(handle)
+        os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
