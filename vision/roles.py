@@ -135,15 +135,15 @@ def posture_scores_per_frame(landmarks: np.ndarray, image_size: tuple[int, int] 
 
     upright = _ramp(trunk_deg, 45, 25)
     lying = _ramp(trunk_deg, 45, 65)
-    # thighs and shins stretched out horizontally, or (legs off the floor) anything for a lying person
     standing = upright * _ramp(thigh_deg, 40, 20) * _ramp(hip_height, 0.5, 0.75)
+    standing = standing * _ramp(knee_height, 0.2, 0.35)  # knees off the floor
     seated = (1 - lying) * _ramp(thigh_deg, 35, 60) * _ramp(hip_height, 0.45, 0.2)
     seated = seated * _ramp(knee_height, 0.45, 0.1)
     kneeling = (1 - lying * _ramp(thigh_deg, 45, 70)) * _ramp(knee_height, 0.25, 0.05)
     kneeling = kneeling * _ramp(shin_deg, 40, 65)
     kneeling = kneeling * _ramp(thigh_deg, 80, 60)  # a kneeling person's thighs are not flat on the floor
-    supine = lying * _ramp(nose_up, 0.05, 0.25)
-    prone = lying * _ramp(nose_up, 0.2, 0.0)
+    supine = lying * _ramp(nose_up, 0.06, 0.16)
+    prone = lying * _ramp(nose_up, 0.06, -0.02)
     scores = np.stack([standing, seated, kneeling, supine, prone], axis=-1)
     missing = np.isnan(trunk_deg)
     scores = np.where(missing[..., None], np.nan, scores)

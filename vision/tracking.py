@@ -170,8 +170,8 @@ def drop_short_runs(landmarks: np.ndarray, world: np.ndarray | None, min_run_fra
 
 
 def _best_assignment(costs: np.ndarray, sizes: list[float]) -> tuple[int | None, ...]:
-    """Per slot the pose index (or None): most people re-found, then most matches, then the largest
-    newcomers, then the lowest cost.
+    """Per slot the pose index (or None): most people re-found, then most matches, then the lowest cost,
+    then the largest newcomers.
 
     costs: (slots, poses), NaN = free slot (anyone may claim it), inf = not allowed. Exhaustive, since there
     are two slots and a handful of poses.
@@ -189,7 +189,7 @@ def _best_assignment(costs: np.ndarray, sizes: list[float]) -> tuple[int | None,
         total_cost = sum(float(costs[i, j]) for i, j in pairs if not np.isnan(costs[i, j]))
         known = sum(1 for i, j in pairs if not np.isnan(costs[i, j]))
         newcomer_size = sum(sizes[j] for i, j in pairs if np.isnan(costs[i, j]))
-        key = (-known, -len(pairs), -newcomer_size, total_cost)
+        key = (-known, -len(pairs), round(total_cost, 9), -newcomer_size)
         if best_key is None or key < best_key:
             best_key, best = key, choice
     return best
