@@ -40,6 +40,7 @@ from stretches.holds import (
     HoldRecord,
     classify_moving,
     classify_zone,
+    detect_holds,
     run_starts,
 )
 from stretches.thresholds import Thresholds
@@ -540,16 +541,7 @@ def evaluate(
 
     main, speed = _main_series(pf, stretch)
     side = _side_series(pf, stretch)
-    zone = classify_zone(main, setup.params.engage_deg, setup.params.engage_hysteresis_deg)
-    moving = classify_moving(speed, setup.params.steady_deg_s)
-    hold_machine = HoldMachine(setup.params)
-    phases = np.empty(pf.num_frames, dtype=np.int8)
-    starts = run_starts(zone, moving)
-    bounds = np.append(starts, pf.num_frames)
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        phases[a:b] = hold_machine.feed(
-            t_s[a:b], int(zone[a]), bool(moving[a]), None if side is None else side[a:b]
-        )
+    phases, hold_machine = detect_holds(t_s, main, speed, setup.params, side)
 
     machines: list[WarningMachine] = []
     for check in setup.checks:

@@ -26,6 +26,8 @@ PHASE_NAMES = ("rest", "approach", "hold", "release")
 
 # Zone codes of the main angle.
 ZONE_HIDDEN, ZONE_OUT, ZONE_BAND, ZONE_IN = 0, 1, 2, 3
+# Motion codes of the main angle's speed.
+STEADY, MOVING, UNKNOWN = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,12 @@ def classify_zone(main_angle: np.ndarray, engage_deg: float, hysteresis_deg: flo
 
 
 def classify_moving(speed_deg_s: np.ndarray, steady_deg_s: float) -> np.ndarray:
-    """bool per frame: moving (unknown speed counts as moving, so a hold never starts on a guess)."""
+    """int8 motion code per frame: steady, moving or unknown (no speed yet: starts no hold, no move)."""
+    code = np.full(speed_deg_s.shape, UNKNOWN, dtype=np.int8)
     with np.errstate(invalid="ignore"):
-        return ~(speed_deg_s < steady_deg_s)
+        code[speed_deg_s < steady_deg_s] = STEADY
+        code[speed_deg_s >= steady_deg_s] = MOVING
+    return code
 
 
 def hold_status(duration_s: float, params: HoldParams, complete: bool) -> str:
@@ -108,8 +113,8 @@ class HoldMachine:
 
     # -------------------------------------------------------------- public
 
-    def feed(self, t_s: np.ndarray, zone: int, moving: bool, side: np.ndarray | None = None) -> np.ndarray:
-        """Process one run of frames sharing (zone, moving); returns the phase code of each frame.
+    def feed(self, t_s: np.ndarray, zone: int, motion: int, side: np.ndarray | None = None) -> np.ndarray:
+        """Process one run of frames sharing (zone, motion code); returns the phase code of each frame.
 
         side: per frame 1.0 = left worked, 0.0 = right, NaN unknown (per-side stretches), else None.
         Closed holds are appended to `self.holds`.
@@ -119,7 +124,7 @@ class HoldMachine:
         i = 0
         while i < n:
             before = self.state
-            j = self._advance(t_s, i, zone, moving)
+            j = self._advance(t_s, i, zone, motion)
             phases[i:j] = before
             if before == HOLD and side is not None and j > i:
                 chunk = side[i:j]
@@ -127,7 +132,7 @@ class HoldMachine:
                 self.side_right += int(np.count_nonzero(chunk == 0.0))
             if j > i and zone != ZONE_HIDDEN:
                 self.last_seen_s = float(t_s[j - 1])
-                if before == HOLD and not moving and zone in (ZONE_IN, ZONE_BAND):
+                if before == HOLD and motion == STEADY and zone in (ZONE_IN, ZONE_BAND):
                     self.last_steady_s = float(t_s[j - 1])
             i = j
         if n:
@@ -196,14 +201,14 @@ class HoldMachine:
         self.settle_since_s = None
         return k
 
-    def _advance(self, t_s: np.ndarray, i: int, zone: int, moving: bool) -> int:
+    def _advance(self, t_s: np.ndarray, i: int, zone: int, motion: int) -> int:
         """Handle frames from i in the current state; return the index where the state changes, or n."""
         n = t_s.shape[0]
         state = self.state
         if state == REST:
             if zone == ZONE_HIDDEN:
                 return n
-            if zone == ZONE_IN or moving:
+            if zone == ZONE_IN or motion == MOVING:
                 self.state = APPROACH
                 self.settle_since_s = None
                 return i
@@ -212,14 +217,14 @@ class HoldMachine:
             if zone == ZONE_HIDDEN:
                 self.settle_since_s = None
                 return n
-            if zone == ZONE_IN and not moving:
+            if zone == ZONE_IN and motion == STEADY:
                 self.state = HOLD
                 self.hold_start_s = float(t_s[i])
                 self.last_steady_s = float(t_s[i])
                 self.side_left = self.side_right = 0
                 self.settle_since_s = None
                 return i
-            if zone == ZONE_OUT and not moving:
+            if zone == ZONE_OUT and motion == STEADY:
                 return self._settle(t_s, i)
             self.settle_since_s = None
             return n
@@ -244,7 +249,7 @@ class HoldMachine:
             self.state = APPROACH
             self.settle_since_s = None
             return i
-        if not moving:
+        if motion == STEADY:
             return self._settle(t_s, i)
         self.settle_since_s = None
         return n
@@ -260,3 +265,27 @@ def run_starts(*codes: np.ndarray) -> np.ndarray:
     for code in codes:
         change[1:] |= code[1:] != code[:-1]
     return np.flatnonzero(change)
+
+
+def detect_holds(
+    t_s: np.ndarray,
+    main_angle: np.ndarray,
+    speed_deg_s: np.ndarray,
+    params: HoldParams,
+    side: np.ndarray | None = None,
+    machine: HoldMachine | None = None,
+) -> tuple[np.ndarray, HoldMachine]:
+    """Batch driver: phase code per frame and the machine (its `finish()` gives the holds).
+
+    Feeds maximal runs of equal (zone, motion); the live path feeds the same machine one frame at a time.
+    """
+    machine = machine or HoldMachine(params)
+    zone = classify_zone(main_angle, params.engage_deg, params.engage_hysteresis_deg)
+    motion = classify_moving(speed_deg_s, params.steady_deg_s)
+    phases = np.empty(t_s.shape[0], dtype=np.int8)
+    bounds = np.append(run_starts(zone, motion), t_s.shape[0])
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        phases[a:b] = machine.feed(
+            t_s[a:b], int(zone[a]), int(motion[a]), None if side is None else side[a:b]
+        )
+    return phases, machine

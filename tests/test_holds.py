@@ -1,0 +1,142 @@
+"""The hold machine on timestamps: clean cycles, dropped frames, gaps, short / long / cut-off holds."""
+
+import numpy as np
+import pytest
+
+from stretches import metrics as m
+from stretches.holds import (
+    APPROACH,
+    HOLD,
+    REST,
+    HoldMachine,
+    HoldParams,
+    classify_moving,
+    classify_zone,
+    detect_holds,
+)
+
+PARAMS = HoldParams(engage_deg=30.0, engage_hysteresis_deg=5.0, hold_range_s=(30.0, 30.0))
+
+
+def min_jerk(s):
+    s = np.clip(s, 0.0, 1.0)
+    return s**3 * (10 - 15 * s + 6 * s**2)
+
+
+def cycle(t, entry_start=3.0, entry_s=3.0, hold_s=30.0, release_s=3.0, depth=60.0):
+    """Main angle of one stretch: rest, min-jerk entry, hold, min-jerk release (angles in degrees)."""
+    up = min_jerk((t - entry_start) / entry_s)
+    down = min_jerk((t - entry_start - entry_s - hold_s) / release_s)
+    return depth * up * (1 - down)
+
+
+def run(t, angle, side=None, params=PARAMS):
+    main = m.smooth(angle, t)
+    speed = m.angular_speed_deg_s(angle, t)
+    phases, machine = detect_holds(t, main, speed, params, side)
+    return phases, machine.finish()
+
+
+def frames(duration_s, fps=30.0, drop_rate=0.0, seed=0):
+    t = np.arange(0.0, duration_s, 1.0 / fps)
+    if drop_rate:
+        keep = np.random.default_rng(seed).random(t.shape) >= drop_rate
+        t = t[keep]
+    return t
+
+
+@pytest.mark.parametrize(
+    ("drop_rate", "jitter_deg"),
+    [(0.0, 0.0), (0.3, 0.0), (0.0, 3.0), (0.3, 3.0)],
+)
+def test_one_clean_hold_is_found_at_the_right_time(drop_rate, jitter_deg):
+    t = frames(45.0, drop_rate=drop_rate)
+    angle = cycle(t) + np.random.default_rng(1).normal(0, jitter_deg, t.shape)
+    phases, holds = run(t, angle)
+    assert len(holds) == 1
+    hold = holds[0]
+    assert hold.start_s == pytest.approx(6.0, abs=0.7)
+    # The end is when the release movement is detected: within a second after it begins.
+    assert 36.0 <= hold.end_s <= 37.2
+    assert hold.status == "ok" and hold.side is None
+    assert phases[0] == REST and phases[-1] != HOLD
+    assert np.any(phases == APPROACH)
+    in_hold = t[phases == HOLD]
+    assert in_hold[0] == pytest.approx(hold.start_s)
+
+
+def test_dropped_frames_do_not_stretch_timers():
+    # Same motion at 30 fps and at an irregular ~10 fps: hold times agree within a frame or two.
+    t_full = frames(45.0)
+    t_sparse = frames(45.0, drop_rate=0.7, seed=3)
+    _, a = run(t_full, cycle(t_full))
+    _, b = run(t_sparse, cycle(t_sparse))
+    assert len(a) == len(b) == 1
+    assert abs(a[0].start_s - b[0].start_s) < 0.35 and abs(a[0].end_s - b[0].end_s) < 0.35
+
+
+@pytest.mark.parametrize(("hold_s", "status"), [(10.0, "short"), (29.0, "ok"), (50.0, "long")])
+def test_status_against_the_hold_range(hold_s, status):
+    t = frames(hold_s + 15.0)
+    _, holds = run(t, cycle(t, hold_s=hold_s))
+    assert [h.status for h in holds] == [status]
+
+
+def test_recording_ending_mid_hold_is_incomplete_not_short():
+    t = frames(20.0)
+    _, holds = run(t, cycle(t, hold_s=60.0))
+    assert [h.status for h in holds] == ["incomplete"]
+    assert holds[0].end_s == pytest.approx(t[-1])
+
+
+def test_hidden_longer_than_gap_ends_the_hold_when_last_seen():
+    t = frames(45.0)
+    angle = cycle(t)
+    hidden = (t > 15.0) & (t < 20.0)
+    angle[hidden] = np.nan
+    _, holds = run(t, angle)
+    first = holds[0]
+    assert first.end_s == pytest.approx(t[t <= 15.0][-1], abs=1e-9)
+
+
+def test_short_gap_keeps_the_hold():
+    t = frames(45.0)
+    angle = cycle(t)
+    angle[(t > 15.0) & (t < 16.0)] = np.nan
+    _, holds = run(t, angle)
+    assert len(holds) == 1 and holds[0].end_s > 35.0
+
+
+def test_blip_is_not_a_hold():
+    t = frames(20.0)
+    _, holds = run(t, cycle(t, hold_s=1.0))
+    assert holds == []
+
+
+def test_two_sides_recorded_per_hold():
+    t = frames(90.0)
+    angle = cycle(t, entry_start=3.0) + cycle(t, entry_start=45.0)
+    side = np.where(t < 42.0, 1.0, 0.0)
+    _, holds = run(t, angle, side)
+    assert [h.side for h in holds] == ["left", "right"]
+
+
+def test_frame_by_frame_equals_runs():
+    t = frames(50.0, drop_rate=0.2, seed=5)
+    angle = cycle(t, hold_s=25.0) + np.random.default_rng(2).normal(0, 2.0, t.shape)
+    angle[(t > 20) & (t < 20.5)] = np.nan
+    side = np.where(np.random.default_rng(3).random(t.shape) < 0.8, 1.0, 0.0)
+    main = m.smooth(angle, t)
+    speed = m.angular_speed_deg_s(angle, t)
+    batch_phases, batch = detect_holds(t, main, speed, PARAMS, side)
+    zone = classify_zone(main, PARAMS.engage_deg, PARAMS.engage_hysteresis_deg)
+    moving = classify_moving(speed, PARAMS.steady_deg_s)
+    live = HoldMachine(PARAMS)
+    live_phases = np.array(
+        [
+            live.feed(t[i : i + 1], int(zone[i]), int(moving[i]), side[i : i + 1])[0]
+            for i in range(t.shape[0])
+        ]
+    )
+    assert np.array_equal(batch_phases, live_phases)
+    assert batch.finish() == live.finish()
