@@ -317,6 +317,15 @@ def open_session(path: str | os.PathLike) -> SavedSession:
     )
 
 
+def session_label(path: str | os.PathLike) -> str:
+    """A one-line description of a session folder for pickers (reads only session.json)."""
+    meta = _read_meta(Path(path))
+    if not meta.get("stretch"):
+        return Path(path).name
+    state = "" if meta.get("complete") else " (interrupted: recovered on opening)"
+    return f"{meta.get('started_utc', '')} · {meta['stretch']}{state}"
+
+
 def list_sessions(root: str | os.PathLike | None = None) -> list[Path]:
     """Session folders under root, newest first."""
     root = Path(root) if root is not None else sessions_root()
