@@ -71,9 +71,15 @@ def analyze(
     write_video: bool = True,
     progress: Progress | None = None,
     model_path: str | os.PathLike | None = None,
+    stage_ms: dict[str, float] | None = None,
 ) -> SessionResult:
-    """Track both people in `video`, evaluate `stretch_id`, write track.npz, events.json, annotated.mp4."""
-    from vision.pipeline import track_video
+    """Track both people in `video`, evaluate `stretch_id`, write track.npz, events.json, annotated.mp4.
+
+    stage_ms, when given, receives the total milliseconds spent per stage (for benchmarks/pipeline.py).
+    """
+    import time
+
+    from vision.pipeline import StageTimes, track_video
     from vision.sources import open_source
 
     stretch = _get_stretch(stretch_id)
@@ -93,10 +99,13 @@ def analyze(
         if progress is not None:
             progress(done, total * passes if total else None)
 
-    track = track_video(video, progress=tracking_progress, model_path=model_path)
+    times = StageTimes()
+    track = track_video(video, progress=tracking_progress, model_path=model_path, times=times)
+    started = time.perf_counter()
     roles = _roles_for(track, stretch, client)
     track = track.with_roles(_roles_tuple(roles, track.num_people))
     events = _evaluate(track, stretch.id, thresholds, roles)
+    times.add("roles+checks", (time.perf_counter() - started) * 1000.0)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     track_path = track.save(out_dir / TRACK_FILENAME)
@@ -107,8 +116,13 @@ def analyze(
             if progress is not None:
                 progress(track.num_frames + done, track.num_frames * 2)
 
+        render_ms: dict[str, float] = {}
         video_path = render_annotated_video(video, track, events.to_dict(), out_dir / VIDEO_FILENAME,
-                                            progress=render_progress)
+                                            progress=render_progress, times=render_ms)
+        for stage, ms in render_ms.items():
+            times.add(stage, ms)
+    if stage_ms is not None:
+        stage_ms.update(times.ms)
     return SessionResult(track_path, events_path, video_path, events, track)
 
 
@@ -229,11 +243,13 @@ def render_annotated_video(
     fps = track.meta.get("fps") or _estimate_fps(track.t_ms)
     times = times if times is not None else {}
     times.setdefault("drawing", 0.0)
+    decode_timer = None
     with (
         open_source(video) as source,
         _H264Writer(out_path, source.info.width, source.info.height, fps) as writer,
     ):
-        for frame in prefetch(source, depth=4):
+        decode_timer = _TimedIterable(source)
+        for frame in prefetch(decode_timer, depth=4):
             if frame.index >= track.num_frames:
                 break
             started = time.perf_counter()
@@ -245,7 +261,30 @@ def render_annotated_video(
             if progress is not None:
                 progress(frame.index + 1, track.num_frames)
     times["encoding"] = writer.encode_ms
+    times["decode (render pass)"] = decode_timer.total_ms if decode_timer is not None else 0.0
     return out_path
+
+
+class _TimedIterable:
+    """Iterates `items`, summing the time spent producing each item (runs in the prefetch thread)."""
+
+    def __init__(self, items) -> None:
+        self._items = items
+        self.total_ms = 0.0
+
+    def __iter__(self):
+        import time
+
+        iterator = iter(self._items)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                self.total_ms += (time.perf_counter() - started) * 1000.0
+            yield item
 
 
 def _estimate_fps(t_ms: np.ndarray) -> float:

@@ -4,9 +4,11 @@ Why each part exists:
 - VIDEO mode tracks each pose from the previous frame's region, which is cheap and stable, but it drops the
   second person easily when the two touch. Confidences were tuned on the footage (see DEFAULT_SETTINGS).
 - When fewer than two plausible poses come back, the people already found are masked out (their landmark
-  hull is painted grey) and a separate IMAGE-mode landmarker looks again; a separate instance, because
-  feeding a doctored frame to the VIDEO-mode one would disturb its tracking state. A failed re-detection
-  backs off for a few frames so a scene with truly one person costs little.
+  hull is painted grey) and a second VIDEO-mode landmarker (one pose) looks at the masked frame. A separate
+  instance, because feeding a doctored frame to the main one would disturb its tracking state; VIDEO mode,
+  because once it has found the second person it follows them from frame to frame with the landmark model
+  alone, skipping the detector, so keeping the second person costs about one landmark pass, not a full
+  detection. A failed re-detection backs off for a few frames so a scene with truly one person costs little.
 - The detector also reports confident "people" that are not there (an empty room gives a pose collapsed onto
   a table leg). A pose is kept only if it is big enough in the image and its metric skeleton has human
   proportions (trunk length, shoulder and hip width in metres from the world landmarks).
@@ -34,7 +36,7 @@ class EstimatorSettings:
     min_detection_confidence: float = 0.3
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-    # IMAGE-mode re-detection on the masked frame: lower detection confidence, since one person is hidden.
+    # Re-detection on the masked frame (second VIDEO-mode landmarker, one pose): lower detection confidence.
     redetect: bool = True
     redetect_detection_confidence: float = 0.2
     redetect_presence_confidence: float = 0.3
@@ -137,12 +139,12 @@ class PoseEstimator:
         self.settings = settings
         self.model_path = Path(model_path) if model_path is not None else ensure_model("full")
         self._video = self._create(video_mode=True)
-        self._image = self._create(video_mode=False) if settings.redetect else None
+        self._second = self._create(video_mode=True, second=True) if settings.redetect else None
         self._last_t_ms = -1
         self._redetect_wait_frames = 0
         self._redetect_backoff_frames = 1
 
-    def _create(self, video_mode: bool):
+    def _create(self, video_mode: bool, second: bool = False):
         from mediapipe.tasks.python import vision as mp_vision
         from mediapipe.tasks.python.core import base_options
 
@@ -150,11 +152,11 @@ class PoseEstimator:
         options = mp_vision.PoseLandmarkerOptions(
             base_options=base_options.BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=mp_vision.RunningMode.VIDEO if video_mode else mp_vision.RunningMode.IMAGE,
-            num_poses=s.num_poses,
+            num_poses=1 if second else s.num_poses,
             min_pose_detection_confidence=(
-                s.min_detection_confidence if video_mode else s.redetect_detection_confidence),
+                s.redetect_detection_confidence if second else s.min_detection_confidence),
             min_pose_presence_confidence=(
-                s.min_presence_confidence if video_mode else s.redetect_presence_confidence),
+                s.redetect_presence_confidence if second else s.min_presence_confidence),
             min_tracking_confidence=s.min_tracking_confidence,
         )
         return mp_vision.PoseLandmarker.create_from_options(options)
@@ -173,13 +175,14 @@ class PoseEstimator:
         self._accept(_poses_from_result(result, redetected=False), (width, height), detection)
         detection.inference_ms = (time.perf_counter() - started) * 1000.0
 
-        if self._image is not None and len(detection.poses) < self.settings.num_poses:
+        if self._second is not None and len(detection.poses) < self.settings.num_poses:
             if self._redetect_wait_frames > 0:
                 self._redetect_wait_frames -= 1
             else:
                 started = time.perf_counter()
                 masked = mask_people(rgb, detection.poses, self.settings.mask_grow_frac)
-                result = self._image.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=masked))
+                image = mp.Image(image_format=mp.ImageFormat.SRGB, data=masked)
+                result = self._second.detect_for_video(image, t_ms)
                 before = len(detection.poses)
                 self._accept(_poses_from_result(result, redetected=True), (width, height), detection)
                 if len(detection.poses) > before:
@@ -202,10 +205,10 @@ class PoseEstimator:
                 detection.rejected.append((pose, problem))
 
     def close(self) -> None:
-        for landmarker in (self._video, self._image):
+        for landmarker in (self._video, self._second):
             if landmarker is not None:
                 landmarker.close()
-        self._video = self._image = None
+        self._video = self._second = None
 
     def __enter__(self) -> PoseEstimator:
         return self
