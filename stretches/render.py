@@ -95,7 +95,12 @@ class Renderer:
         if mat_size_m is not None and room_style.mat is not None:
             room_style = RoomStyle(**{**room_style.__dict__, "mat_size_m": mat_size_m})
         self.room = Room(self.rays, room_style, centre_m, seed=seed)
-        self._rng = np.random.default_rng(seed + 7919)
+        rng = np.random.default_rng(seed + 7919)
+        height, width = self.rays.height, self.rays.width
+        # A few frames of sensor noise, cycled: drawing fresh noise per frame costs more than the people.
+        self._noise = [rng.normal(0.0, style.noise_sigma, size=(height, width, 1)).astype(np.float32)
+                       for _ in range(4)] if style.noise_sigma > 0 else []
+        self._frame_index = 0
 
     def frame(self, joints_m: np.ndarray) -> np.ndarray:
         """BGR uint8 (H, W, 3) for landmarks (P, 33, 3) of P people (NaN rows are not drawn)."""
@@ -115,11 +120,12 @@ class Renderer:
     def _finish(self, colour_rgb: np.ndarray) -> np.ndarray:
         import cv2
 
-        image = np.clip(colour_rgb, 0.0, 1.0) ** (1 / 1.1) * 255.0
+        image = np.clip(colour_rgb, 0.0, 1.0) * 255.0
         if self.style.blur_sigma_px > 0:
             image = cv2.GaussianBlur(image, (0, 0), self.style.blur_sigma_px)
-        if self.style.noise_sigma > 0:
-            image = image + self._rng.normal(0.0, self.style.noise_sigma, size=image.shape[:2])[..., None]
+        if self._noise:
+            image = image + self._noise[self._frame_index % len(self._noise)]
+        self._frame_index += 1
         return np.ascontiguousarray(np.clip(image, 0, 255).astype(np.uint8)[..., ::-1])
 
 

@@ -177,47 +177,43 @@ class ZBuffer:
 
 
 def _intersect(origin: np.ndarray, dirs: np.ndarray, prim: Primitive) -> tuple[np.ndarray, np.ndarray]:
-    """Ray distance (inf on a miss) and unit surface normal per ray."""
+    """Ray distance (inf on a miss) and unit surface normal per ray (normals only where a ray hits)."""
     a = prim.a_m.astype(np.float32)
     b = prim.b_m.astype(np.float32)
-    r = np.float32(prim.radius_m)
+    ra = float(prim.radius_m)
+    rb = ra if prim.radius_b_m is None else float(prim.radius_b_m)
     ba = b - a
-    baba = float(ba @ ba)
-    if baba < 1e-10:
-        return _sphere(origin, dirs, a, r)
-    if prim.radius_b_m is not None and abs(prim.radius_b_m - prim.radius_m) > 1e-6:
-        return _round_cone(origin, dirs, a, b, float(prim.radius_m), float(prim.radius_b_m))
-    oa = origin - a
-    bard = dirs @ ba
-    baoa = float(ba @ oa)
-    rdoa = dirs @ oa
-    oaoa = float(oa @ oa)
-    qa = baba - bard * bard
-    qb = baba * rdoa - baoa * bard
-    qc = baba * oaoa - baoa * baoa - r * r * baba
-    h = qb * qb - qa * qc
-    t = np.full(dirs.shape[0], np.inf, dtype=np.float32)
-    ok = h >= 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_side = (-qb - np.sqrt(np.where(ok, h, 0))) / qa
-    y = baoa + t_side * bard
-    side = ok & (y > 0) & (y < baba) & (qa > 1e-12)
-    t[side] = t_side[side]
-    # End caps: whichever sphere the ray meets first where the side misses.
-    for centre in (a, b):
-        tc, _ = _sphere(origin, dirs, centre, r)
-        better = ~side & (tc < t)
-        t[better] = tc[better]
-    hit_point = origin + dirs * np.where(np.isfinite(t), t, 0)[:, None]
-    along = np.clip(((hit_point - a) @ ba) / baba, 0.0, 1.0)
-    nearest = a + along[:, None] * ba
-    normal = (hit_point - nearest) / r
-    return t, _unit(normal)
+    if float(ba @ ba) < 1e-10:
+        t, region = _sphere(origin, dirs, a, ra), None
+    else:
+        t, region = _round_cone(origin, dirs, a, b, ra, rb)
+    normal = np.zeros_like(dirs)
+    hit = np.nonzero(np.isfinite(t))[0]
+    if hit.size == 0:
+        return t, normal
+    points = origin + dirs[hit] * t[hit, None]
+    if region is None:
+        normal[hit] = _unit(points - a)
+        return t, normal
+    length = float(np.sqrt(ba @ ba))
+    axis = ba / length
+    reg = region[hit]
+    along = (points - a) @ axis
+    radial = _unit(points - a - along[:, None] * axis)
+    sin_slope = (ra - rb) / length
+    side_normal = radial * np.sqrt(max(0.0, 1 - sin_slope**2)) + sin_slope * axis
+    normal_hit = np.where((reg == 0)[:, None], side_normal,
+                          np.where((reg == 1)[:, None], _unit(points - a), _unit(points - b)))
+    normal[hit] = normal_hit
+    return t, normal
 
 
 def _round_cone(origin: np.ndarray, dirs: np.ndarray, a: np.ndarray, b: np.ndarray, ra: float,
                 rb: float) -> tuple[np.ndarray, np.ndarray]:
-    """Ray against the convex hull of sphere (a, ra) and sphere (b, rb): side cone, then the end spheres."""
+    """Ray against the convex hull of sphere (a, ra) and sphere (b, rb) (a capsule when ra == rb).
+
+    Returns the ray distance (inf on a miss) and which part was hit: 0 side, 1 sphere a, 2 sphere b.
+    """
     ba = b - a
     oa = origin - a
     rr = ra - rb
@@ -232,25 +228,27 @@ def _round_cone(origin: np.ndarray, dirs: np.ndarray, a: np.ndarray, b: np.ndarr
     k0 = d2 * m5 - m1 * m1 + m1 * rr * ra * 2.0 - m0 * ra * ra
     h = k1 * k1 - k0 * k2
     t = np.full(dirs.shape[0], np.inf, dtype=np.float32)
+    region = np.zeros(dirs.shape[0], dtype=np.int8)
     ok = h >= 0
+    if not ok.any():
+        return t, region
     with np.errstate(divide="ignore", invalid="ignore"):
         t_side = (-np.sqrt(np.where(ok, h, 0)) - k1) / k2
     y = m1 - ra * rr + t_side * m2
     side = ok & (y > 0) & (y < d2) & (np.abs(k2) > 1e-12)
     t[side] = t_side[side]
-    normal = np.zeros_like(dirs)
-    side_idx = np.nonzero(side)[0]
-    normal[side_idx] = d2 * (oa + t_side[side_idx, None] * dirs[side_idx]) - np.outer(y[side_idx], ba)
-    for centre, radius in ((a, ra), (b, rb)):
-        tc, nc = _sphere(origin, dirs, centre, radius)
-        better = ~side & (tc < t)
-        t[better] = tc[better]
-        normal[better] = nc[better]
-    return t, _unit(normal)
+    rest = np.nonzero(ok & ~side)[0]
+    if rest.size:
+        for code, (centre, radius) in ((1, (a, ra)), (2, (b, rb))):
+            tc = _sphere(origin, dirs[rest], centre, radius)
+            better = tc < t[rest]
+            t[rest[better]] = tc[better]
+            region[rest[better]] = code
+    return t, region
 
 
-def _sphere(origin: np.ndarray, dirs: np.ndarray, centre: np.ndarray,
-            r: float) -> tuple[np.ndarray, np.ndarray]:
+def _sphere(origin: np.ndarray, dirs: np.ndarray, centre: np.ndarray, r: float) -> np.ndarray:
+    """Ray distance to a sphere, inf on a miss."""
     oc = origin - centre
     b = dirs @ oc
     c = float(oc @ oc) - r * r
@@ -258,8 +256,7 @@ def _sphere(origin: np.ndarray, dirs: np.ndarray, centre: np.ndarray,
     t = np.full(dirs.shape[0], np.inf, dtype=np.float32)
     ok = h >= 0
     t[ok] = -b[ok] - np.sqrt(h[ok])
-    hit_point = origin + dirs * np.where(np.isfinite(t), t, 0)[:, None]
-    return t, _unit(hit_point - centre)
+    return t
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -1,0 +1,307 @@
+"""Accuracy of the whole pipeline on rendered partner stretches with known faults.
+
+Renders an evaluation set (every stretch done well under several cameras, bodies, looks and speeds, and
+every injectable fault at least once), runs `stretches.session.analyze` (the code behind `stretchguard
+analyze`) on each clip, and compares its events.json and track with the clip's ground truth:
+
+  per check   recall      share of injected faults with a warning of that check overlapping the fault window
+              false/min   warnings of that check overlapping none of its fault windows, per minute of clip
+                          time outside its fault windows (only clips of stretches the check belongs to)
+              latency     warning start - fault start (median over detected faults)
+  overall     both found  frames with both people tracked
+              id swaps    changes of which tracked person is which real person (nearest ground-truth joints)
+              role errors clips whose "client" is not the real client
+
+    python benchmarks/accuracy.py                # full set; clips and tracks are cached, re-runs only score
+    python benchmarks/accuracy.py --quick        # one good and one fault clip per stretch
+    python benchmarks/accuracy.py --jobs 2 --work DIR --json results.json
+
+Targets (issue #4): each check recall >= 90 % with <= 0.5 false warnings per minute of good form; both
+people on >= 98 % of frames; zero identity swaps. The evaluation never changes to pass them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+DEFAULT_WORK_DIR = Path.home() / ".cache" / "stretchguard" / "accuracy"
+TARGET_RECALL = 0.90
+TARGET_FALSE_PER_MIN = 0.5
+TARGET_BOTH_FOUND = 0.98
+VIEWS = ((0.0, "auto"), (25.0, "auto"), (-30.0, "mid"), (0.0, "high"), (15.0, "low"),
+         (-15.0, "high"), (30.0, "mid"), (-20.0, "auto"))
+BODIES = (("medium", "tall"), ("small", "broad"), ("tall", "medium"), ("broad", "small"), ("small", "tall"))
+SPEEDS = (1.0, 0.8, 1.25, 1.1)
+# A take held past the maximum is long to render; included with --with-long-holds.
+SKIPPED_FAULTS = ("common.hold_long",)
+
+
+@dataclass(frozen=True)
+class EvalClip:
+    name: str
+    stretch_id: str
+    fault: str | None
+    side: str | None
+    camera_azimuth_deg: float
+    camera_height: str
+    image_size: tuple[int, int]
+    client_body: str
+    partner_body: str
+    speed: float
+    seed: int
+
+
+def evaluation_set(quick: bool = False, with_long_holds: bool = False) -> list[EvalClip]:
+    """Good-form takes (two per stretch, one per side for per-side stretches) plus one take per fault."""
+    from stretches.synthetic import INJECTABLE_FAULTS, PER_SIDE, STRETCH_IDS
+
+    clips: list[EvalClip] = []
+    k = 0
+    for stretch_id in STRETCH_IDS:
+        faults = [f for f in INJECTABLE_FAULTS[stretch_id] if with_long_holds or f not in SKIPPED_FAULTS]
+        if quick:
+            faults = [f for f in faults if not f.startswith("common.")][:1]
+        plan: list[str | None] = [None] if quick else [None, None]
+        plan += faults
+        for index, fault in enumerate(plan):
+            azimuth, height = VIEWS[(k * 3) % len(VIEWS)]
+            client, partner = BODIES[k % len(BODIES)]
+            kind = "good" if fault is None else fault.split(".", 1)[1]
+            clips.append(EvalClip(
+                name=f"{stretch_id}__{kind}__{index}",
+                stretch_id=stretch_id,
+                fault=fault,
+                side=("right", "left")[index % 2] if stretch_id in PER_SIDE else None,
+                camera_azimuth_deg=azimuth,
+                camera_height=height,
+                image_size=(1280, 720) if k % 7 == 3 else (640, 480),
+                client_body=client,
+                partner_body=partner,
+                speed=SPEEDS[k % len(SPEEDS)] if fault is None or "speed" not in fault else 1.0,
+                seed=1000 + k,
+            ))
+            k += 1
+    return clips
+
+
+def _scenario(clip: EvalClip):
+    from stretches.synthetic import BODY_SIZES, Scenario
+
+    return Scenario(
+        clip.stretch_id, fault=clip.fault, side=clip.side, seed=clip.seed,
+        camera_azimuth_deg=clip.camera_azimuth_deg, camera_height=clip.camera_height,
+        image_size=clip.image_size, client_body=BODY_SIZES[clip.client_body],
+        partner_body=BODY_SIZES[clip.partner_body], speed=clip.speed,
+    )
+
+
+def run_clip(clip: EvalClip, work: Path, rerun_analysis: bool = False) -> dict:
+    """Render (cached) and analyze (cached) one clip; returns timings."""
+    from stretches.render_clip import TRUTH_JSON_SUFFIX
+    from stretches.samples import render_session_clip
+    from stretches.session import analyze
+    from stretches.synthetic import simulate
+
+    clips_dir, runs_dir = work / "clips", work / "runs" / clip.name
+    video = clips_dir / f"{clip.name}.mp4"
+    spec_path = clips_dir / f"{clip.name}.spec.json"
+    spec = json.dumps(asdict(clip), sort_keys=True)
+    timings = {"clip": clip.name}
+    fresh = not (video.is_file() and (clips_dir / f"{clip.name}{TRUTH_JSON_SUFFIX}").is_file()
+                 and spec_path.is_file() and spec_path.read_text() == spec)
+    if fresh:
+        started = time.time()
+        session = simulate(_scenario(clip))
+        render_session_clip(session, clips_dir, clip.name, style_seed=clip.seed, crf=23,
+                            meta={"eval_clip": clip.name})
+        spec_path.write_text(spec)
+        timings["render_s"] = round(time.time() - started, 1)
+    if fresh or rerun_analysis or not (runs_dir / "events.json").is_file():
+        started = time.time()
+        analyze(video, clip.stretch_id, runs_dir, write_video=False)
+        timings["analyze_s"] = round(time.time() - started, 1)
+    return timings
+
+
+# ------------------------------------------------------------------------------------------------ scoring
+
+def _overlaps(a_start: float, a_end: float, b_start: float, b_end: float) -> bool:
+    return a_start <= b_end and b_start <= a_end
+
+
+def identity_swaps(track_landmarks: np.ndarray, image_size: tuple[int, int], truth_2d: np.ndarray,
+                   min_run_frames: int = 3) -> tuple[int, dict[int, int]]:
+    """Identity changes of the tracked people against the truth, and each slot's majority real person.
+
+    Each frame where both tracked people are present is labelled "same" or "crossed" (which pairing of
+    tracked and real people has the smaller mean landmark distance); a swap is a label change that lasts
+    at least `min_run_frames` frames.
+    """
+    width, height = image_size
+    xy = track_landmarks[..., :2] * np.array([width, height], dtype=np.float32)  # (F, 2, 33, 2)
+    present = ~np.isnan(xy[..., 0]).all(axis=-1)  # (F, 2)
+    frames = min(len(xy), len(truth_2d))
+    labels: list[int] = []
+    votes = {0: [0, 0], 1: [0, 0]}
+    for f in range(frames):
+        dist = np.full((2, 2), np.inf)
+        for p in range(2):
+            if not present[f, p]:
+                continue
+            for q in range(2):
+                d = np.linalg.norm(xy[f, p] - truth_2d[f, q], axis=-1)
+                dist[p, q] = float(np.nanmean(d))
+        for p in range(2):
+            if np.isfinite(dist[p]).all():
+                votes[p][int(np.argmin(dist[p]))] += 1
+        if present[f].all():
+            labels.append(0 if dist[0, 0] + dist[1, 1] <= dist[0, 1] + dist[1, 0] else 1)
+    swaps = 0
+    current = None
+    run_label, run_length = None, 0
+    for label in labels:
+        run_length = run_length + 1 if label == run_label else 1
+        run_label = label
+        if run_length == min_run_frames:
+            if current is not None and label != current:
+                swaps += 1
+            current = label
+    majority = {p: int(np.argmax(v)) for p, v in votes.items() if sum(v) > 0}
+    return swaps, majority
+
+
+def score(clips: list[EvalClip], work: Path) -> dict:
+    from stretches.catalog import STRETCHES
+    from stretches.render_clip import load_truth
+    from vision.track import Track
+
+    per_check: dict[str, dict] = {}
+
+    def entry(check_id: str) -> dict:
+        return per_check.setdefault(check_id, {"faults": 0, "detected": 0, "latencies_s": [],
+                                               "false_warnings": 0, "good_minutes": 0.0})
+
+    totals = {"frames": 0, "frames_both": 0, "swaps": 0, "role_errors": 0, "clips": 0, "swap_clips": [],
+              "role_error_clips": []}
+    for clip in clips:
+        truth = load_truth(work / "clips" / f"{clip.name}.mp4")
+        run = work / "runs" / clip.name
+        events = json.loads((run / "events.json").read_text())
+        track = Track.load(run / "track.npz")
+        duration_s = truth.duration_s
+        warnings = events["warnings"]
+        check_ids = [c.id for c in STRETCHES[clip.stretch_id].checks if c.id != "common.not_visible"]
+        for check_id in check_ids:
+            e = entry(check_id)
+            windows = [f for f in truth.faults if f.check_id == check_id]
+            mine = [w for w in warnings if w["check"] == check_id]
+            for fault in windows:
+                e["faults"] += 1
+                hits = [w for w in mine if _overlaps(w["start_s"], w["end_s"], fault.start_s, fault.end_s)]
+                if hits:
+                    e["detected"] += 1
+                    e["latencies_s"].append(min(w["start_s"] for w in hits) - fault.start_s)
+            e["false_warnings"] += sum(1 for w in mine if not any(
+                _overlaps(w["start_s"], w["end_s"], f.start_s, f.end_s) for f in windows))
+            e["good_minutes"] += max(0.0, duration_s - sum(f.end_s - f.start_s for f in windows)) / 60.0
+        coverage = events["coverage"]
+        totals["frames"] += coverage["frames"]
+        totals["frames_both"] += coverage["frames_both_people"]
+        swaps, majority = identity_swaps(track.landmarks, track.image_size, truth.joints_2d)
+        totals["swaps"] += swaps
+        if swaps:
+            totals["swap_clips"].append(clip.name)
+        client_slot = events["roles"].get("client")
+        if client_slot is None or majority.get(client_slot) != truth.roles["client"]:
+            totals["role_errors"] += 1
+            totals["role_error_clips"].append(clip.name)
+        totals["clips"] += 1
+    rows = []
+    for check_id in sorted(per_check):
+        e = per_check[check_id]
+        recall = e["detected"] / e["faults"] if e["faults"] else None
+        false_rate = e["false_warnings"] / e["good_minutes"] if e["good_minutes"] > 0 else 0.0
+        latency = float(np.median(e["latencies_s"])) if e["latencies_s"] else None
+        meets = (recall is None or recall >= TARGET_RECALL) and false_rate <= TARGET_FALSE_PER_MIN
+        rows.append({"check": check_id, "faults": e["faults"], "detected": e["detected"],
+                     "recall": recall, "false_warnings": e["false_warnings"],
+                     "good_minutes": round(e["good_minutes"], 2), "false_per_min": round(false_rate, 3),
+                     "median_latency_s": None if latency is None else round(latency, 2),
+                     "meets_target": meets})
+    both = totals["frames_both"] / totals["frames"] if totals["frames"] else 0.0
+    overall = {"clips": totals["clips"], "frames": totals["frames"],
+               "frames_both_people": totals["frames_both"], "both_found_frac": round(both, 4),
+               "identity_swaps": totals["swaps"],
+               "swap_clips": totals["swap_clips"], "role_errors": totals["role_errors"],
+               "role_error_clips": totals["role_error_clips"]}
+    return {"checks": rows, "overall": overall}
+
+
+def format_table(result: dict) -> str:
+    lines = ["| check | faults | recall | false warnings / min (good-form min) | median latency | target |",
+             "|---|---|---|---|---|---|"]
+    for row in result["checks"]:
+        recall = ("n/a" if row["recall"] is None
+                  else f"{row['recall'] * 100:.0f}% ({row['detected']}/{row['faults']})")
+        latency = "n/a" if row["median_latency_s"] is None else f"{row['median_latency_s']:.1f} s"
+        lines.append(f"| {row['check']} | {row['faults']} | {recall} | {row['false_per_min']:.2f} "
+                     f"({row['false_warnings']} in {row['good_minutes']:.1f}) | {latency} | "
+                     f"{'met' if row['meets_target'] else 'MISSED'} |")
+    o = result["overall"]
+    lines += ["", f"Clips: {o['clips']}, frames: {o['frames']}. Both people found on "
+                  f"{o['both_found_frac'] * 100:.1f}% of frames ({o['frames_both_people']}/{o['frames']}); "
+                  f"identity swaps: {o['identity_swaps']}; role errors: {o['role_errors']} clip(s)."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK_DIR, help="cache for clips and runs")
+    parser.add_argument("--quick", action="store_true", help="one good and one fault clip per stretch")
+    parser.add_argument("--with-long-holds", action="store_true", help="also render common.hold_long takes")
+    parser.add_argument("--jobs", type=int, default=1, help="clips rendered/analyzed in parallel")
+    parser.add_argument("--rerun-analysis", action="store_true", help="re-run analyze on cached clips")
+    parser.add_argument("--only", nargs="*", help="clip names (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the evaluation clips and exit")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+    clips = evaluation_set(args.quick, args.with_long_holds)
+    if args.only:
+        clips = [c for c in clips if c.name in set(args.only)]
+    if args.list:
+        for clip in clips:
+            print(clip.name)
+        return 0
+    args.work.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    print(f"{len(clips)} clips, work dir {args.work}", flush=True)
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            futures = [pool.submit(run_clip, c, args.work, args.rerun_analysis) for c in clips]
+            for future in futures:
+                print(future.result(), flush=True)
+    else:
+        for clip in clips:
+            print(run_clip(clip, args.work, args.rerun_analysis), flush=True)
+    result = score(clips, args.work)
+    result["elapsed_s"] = round(time.time() - started, 1)
+    print(format_table(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
