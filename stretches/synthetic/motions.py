@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from stretches.synthetic.choreography import StretchMotion
+from stretches.synthetic.poses_floor import (
+    PRONE_QUAD,
+    SUPINE_FIGURE_FOUR,
+    SUPINE_HAMSTRING,
+    SUPINE_THORACIC_ROTATION,
+    SUPINE_TWIST,
+)
 from stretches.synthetic.poses_upright import SEATED_THORACIC_EXTENSION, STANDING_BACKBEND
 
 MOTIONS: dict[str, StretchMotion] = {
     m.stretch_id: m
     for m in (
         SEATED_THORACIC_EXTENSION,
+        SUPINE_THORACIC_ROTATION,
         STANDING_BACKBEND,
+        SUPINE_HAMSTRING,
+        SUPINE_FIGURE_FOUR,
+        PRONE_QUAD,
+        SUPINE_TWIST,
     )
 }
 

@@ -174,3 +174,63 @@ def pivot_about(person: Placed, moved: Sequence[int], pivot_now: np.ndarray, piv
 
 
 UPPER_BODY: tuple[int, ...] = tuple(range(0, 23))  # face, shoulders, arms, hands
+
+
+def reach_leg(
+    person: Placed,
+    side: str,
+    target: np.ndarray,
+    pole: np.ndarray,
+    weight: np.ndarray,
+    sole_normal: np.ndarray | None = None,
+) -> None:
+    """Move one leg so the ankle goes to `target` (F,3) as `weight` goes 0 → 1, knee toward `pole`.
+
+    The foot keeps the shin's posed ankle angle unless `sole_normal` is given, in which case the sole faces
+    that direction (a foot pressed flat against something)."""
+    s = side[0]
+    up = side.upper()
+    body = person.body
+    hip = person.skeleton.positions[f"hip_{s}"]
+    posed_ankle = person.skeleton.positions[f"ankle_{s}"]
+    w = np.clip(np.asarray(weight, dtype=float), 0.0, 1.0)[:, None]
+    goal = posed_ankle * (1 - w) + np.asarray(target, dtype=float) * w
+    pole = np.broadcast_to(np.asarray(pole, dtype=float), goal.shape)
+    knee, ankle = two_bone_ik(hip, goal, body.thigh_m, body.shin_m, pole)
+    # Foot: heel and toe keep their offsets in the posed foot frame, re-expressed about the new shin.
+    old_knee = person.skeleton.positions[f"knee_{s}"]
+    old_shin = _unit(posed_ankle - old_knee)
+    new_shin = _unit(ankle - knee)
+    heel_old = person.marks[:, L[f"{up}_HEEL"]] - posed_ankle
+    toe_old = person.marks[:, L[f"{up}_FOOT_INDEX"]] - posed_ankle
+    rotation = _rotation_between(old_shin, new_shin, pole)
+    heel = ankle + np.einsum("fij,fj->fi", rotation, heel_old)
+    toe = ankle + np.einsum("fij,fj->fi", rotation, toe_old)
+    if sole_normal is not None:
+        normal = _unit(np.broadcast_to(np.asarray(sole_normal, dtype=float), ankle.shape))
+        foot_len = np.linalg.norm(toe - heel, axis=-1, keepdims=True)
+        along = np.cross(normal, np.cross(new_shin, normal))  # shin direction projected onto the sole plane
+        along = _unit(along)
+        heel = ankle - 0.25 * foot_len * along - 0.04 * normal
+        toe = ankle + 0.75 * foot_len * along - 0.03 * normal
+    marks = person.marks
+    marks[:, L[f"{up}_KNEE"]] = knee
+    marks[:, L[f"{up}_ANKLE"]] = ankle
+    marks[:, L[f"{up}_HEEL"]] = heel
+    marks[:, L[f"{up}_FOOT_INDEX"]] = toe
+    person.skeleton.positions[f"knee_{s}"] = knee
+    person.skeleton.positions[f"ankle_{s}"] = ankle
+
+
+def _rotation_between(a: np.ndarray, b: np.ndarray, fallback_axis: np.ndarray) -> np.ndarray:
+    """Rotation matrices (F,3,3) turning unit vectors a into b (Rodrigues), vectorised."""
+    axis = np.cross(a, b)
+    sin = np.linalg.norm(axis, axis=-1)
+    cos = np.sum(a * b, axis=-1)
+    axis = np.where(sin[:, None] > 1e-9, axis / np.maximum(sin, 1e-12)[:, None], _unit(fallback_axis))
+    kx, ky, kz = axis[:, 0], axis[:, 1], axis[:, 2]
+    zero = np.zeros_like(kx)
+    rows = (np.stack([zero, -kz, ky], -1), np.stack([kz, zero, -kx], -1), np.stack([-ky, kx, zero], -1))
+    k = np.stack(rows, -2)
+    eye = np.broadcast_to(np.eye(3), k.shape)
+    return eye + sin[:, None, None] * k + (1 - cos)[:, None, None] * (k @ k)
