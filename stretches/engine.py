@@ -673,7 +673,9 @@ class LiveEvaluator:
         )
         moving = classify_moving(speed[-1:], self._setup.params.steady_deg_s)
         phase = int(
-            self._hold.feed(now, int(zone[0]), bool(moving[0]), None if side is None else side[-1:])[0]
+            self._hold.feed(
+                now, int(zone[0]), int(moving[0]), None if side is None else side[-1:], main[-1:]
+            )[0]
         )
 
         active: list[ActiveWarning] = []

@@ -110,13 +110,24 @@ class HoldMachine:
     side_right: int = 0
     holds: list[HoldRecord] = field(default_factory=list)
     last_t_s: float | None = None
+    # Main-angle history of the current approach and hold: (t, angle, in_hold) chunks, for the record's times.
+    history: list[tuple[np.ndarray, np.ndarray, bool]] = field(default_factory=list)
 
     # -------------------------------------------------------------- public
 
-    def feed(self, t_s: np.ndarray, zone: int, motion: int, side: np.ndarray | None = None) -> np.ndarray:
+    def feed(
+        self,
+        t_s: np.ndarray,
+        zone: int,
+        motion: int,
+        side: np.ndarray | None = None,
+        angle: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Process one run of frames sharing (zone, motion code); returns the phase code of each frame.
 
         side: per frame 1.0 = left worked, 0.0 = right, NaN unknown (per-side stretches), else None.
+        angle: the main angle per frame; with it a closed hold's start and end are placed where the angle
+        reached / left its plateau, rather than where the (lagging) speed test noticed.
         Closed holds are appended to `self.holds`.
         """
         n = t_s.shape[0]
@@ -126,6 +137,8 @@ class HoldMachine:
             before = self.state
             j = self._advance(t_s, i, zone, motion)
             phases[i:j] = before
+            if angle is not None and j > i and before in (APPROACH, HOLD):
+                self.history.append((t_s[i:j], angle[i:j], before == HOLD))
             if before == HOLD and side is not None and j > i:
                 chunk = side[i:j]
                 self.side_left += int(np.count_nonzero(chunk == 1.0))
@@ -151,10 +164,36 @@ class HoldMachine:
         """All holds, closing one still running at the last frame as incomplete (does not change state)."""
         holds = list(self.holds)
         if self.state == HOLD and self.hold_start_s is not None and self.last_t_s is not None:
-            record = self._record(self.hold_start_s, self.last_t_s, complete=False)
+            start, _end = self._plateau(self.hold_start_s, self.last_t_s)
+            record = self._record(start, self.last_t_s, complete=False)
             if record is not None:
                 holds.append(record)
         return holds
+
+    # -------------------------------------------------------------- hold times from the angle plateau
+
+    PLATEAU_TOLERANCE = 0.05  # fraction of the entry's excursion that still counts as "at the hold angle"
+    PLATEAU_MIN_TOLERANCE_DEG = 1.0
+
+    def _plateau(self, causal_start: float, end_limit: float) -> tuple[float, float]:
+        """Start and end of the plateau of the main angle around this hold (median level ± tolerance)."""
+        if not self.history:
+            return causal_start, end_limit
+        t = np.concatenate([chunk[0] for chunk in self.history])
+        a = np.concatenate([chunk[1] for chunk in self.history])
+        in_hold = np.concatenate([np.full(chunk[0].shape, chunk[2]) for chunk in self.history])
+        finite = np.isfinite(a)
+        held = finite & in_hold
+        if not np.any(held):
+            return causal_start, end_limit
+        level = float(np.median(a[held]))
+        base = float(np.min(a[finite]))
+        tol = max(self.PLATEAU_TOLERANCE * (level - base), self.PLATEAU_MIN_TOLERANCE_DEG)
+        near = finite & (a >= level - tol)
+        start = float(t[near][0]) if np.any(near) else causal_start
+        near_hold = near & in_hold & (t <= end_limit)
+        end = float(t[near_hold][-1]) if np.any(near_hold) else end_limit
+        return start, max(min(end, end_limit), start)
 
     # -------------------------------------------------------------- transitions
 
@@ -172,7 +211,8 @@ class HoldMachine:
 
     def _close_hold(self, end_s: float) -> None:
         assert self.hold_start_s is not None
-        record = self._record(self.hold_start_s, max(end_s, self.hold_start_s), complete=True)
+        start, end = self._plateau(self.hold_start_s, max(end_s, self.hold_start_s))
+        record = self._record(start, end, complete=True)
         if record is not None:
             self.holds.append(record)
         self.state = RELEASE
@@ -211,6 +251,7 @@ class HoldMachine:
             if zone == ZONE_IN or motion == MOVING:
                 self.state = APPROACH
                 self.settle_since_s = None
+                self.history = []
                 return i
             return n
         if state == APPROACH:
@@ -248,6 +289,7 @@ class HoldMachine:
         if zone == ZONE_IN:
             self.state = APPROACH
             self.settle_since_s = None
+            self.history = []
             return i
         if motion == STEADY:
             return self._settle(t_s, i)
@@ -286,6 +328,6 @@ def detect_holds(
     bounds = np.append(run_starts(zone, motion), t_s.shape[0])
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         phases[a:b] = machine.feed(
-            t_s[a:b], int(zone[a]), int(motion[a]), None if side is None else side[a:b]
+            t_s[a:b], int(zone[a]), int(motion[a]), None if side is None else side[a:b], main_angle[a:b]
         )
     return phases, machine

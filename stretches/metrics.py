@@ -32,7 +32,8 @@ from vision.landmarks import Landmark as L
 
 VISIBILITY_GATE = 0.5  # a landmark below this MediaPipe visibility is treated as hidden
 SPEED_WINDOW_S = 0.6  # angular speed = change of the mean angle between the two halves of this window
-SMOOTHING_WINDOW_S = 0.3  # causal mean applied to every per-frame metric before it is compared
+LANDMARK_SMOOTHING_S = 0.3  # causal mean of each visible landmark over this window, before any metric
+SMOOTHING_WINDOW_S = 0.0  # optional extra causal mean of per-frame metrics (0 = off: landmarks are smoothed)
 THIGH_PER_TRUNK = 0.85  # anthropometric thigh / trunk ratio, for the image-only knee-drop estimate
 
 ROLES = ("client", "partner")
@@ -60,8 +61,15 @@ def pose_frames(
     world: np.ndarray | None,
     roles: dict[str, int],
     image_size: tuple[int, int],
+    smoothing_s: float = LANDMARK_SMOOTHING_S,
 ) -> PoseFrames:
-    """Gate landmarks (F, P, 33, 4) / world (F, P, 33, 3) by visibility and split them by role."""
+    """Gate landmarks (F, P, 33, 4) / world (F, P, 33, 3) by visibility, smooth, and split them by role.
+
+    Smoothing is a causal mean over `smoothing_s` of each landmark's visible positions: it takes the
+    estimator's frame-to-frame jitter out before any non-linear metric (a noisy straight knee would
+    otherwise read as bent), never fills a hidden frame, and needs only that much history live.
+    """
+    t_s = np.asarray(t_ms, dtype=np.float64) / 1000.0
     px: dict[str, np.ndarray] = {}
     world_by_role: dict[str, np.ndarray | None] = {}
     visible: dict[str, np.ndarray] = {}
@@ -81,14 +89,18 @@ def pose_frames(
             & (np.nan_to_num(vis) >= VISIBILITY_GATE)
         )
         visible[role] = ok
-        px[role] = np.where(ok[..., None], g.to_pixels(person[..., :2], image_size), np.nan)
+        px[role] = _smooth_points(
+            np.where(ok[..., None], g.to_pixels(person[..., :2], image_size), np.nan), t_s, smoothing_s
+        )
         if world is None:
             world_by_role[role] = None
         else:
             w = world[:, index].astype(np.float64)
-            world_by_role[role] = np.where(ok[..., None] & np.isfinite(w), w, np.nan)
+            world_by_role[role] = _smooth_points(
+                np.where(ok[..., None] & np.isfinite(w), w, np.nan), t_s, smoothing_s
+            )
     return PoseFrames(
-        t_s=np.asarray(t_ms, dtype=np.float64) / 1000.0,
+        t_s=t_s,
         px=px,
         world=world_by_role,
         visible=visible,
@@ -252,12 +264,14 @@ def _side_from_scores(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 def causal_window_mean(values: np.ndarray, t_s: np.ndarray, lo_s: float, hi_s: float) -> np.ndarray:
     """Mean of the finite values with time in (t_i - lo_s, t_i - hi_s] for every frame i (lo_s > hi_s >= 0).
 
-    Uses only past frames, so the live path computes the same number from a short history buffer.
+    values: (F,) or (F, ...), averaged along axis 0. Uses only past frames, so the live path computes the
+    same number from a short history buffer.
     """
     values = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(values)
-    csum = np.concatenate([[0.0], np.cumsum(np.where(finite, values, 0.0))])
-    ccount = np.concatenate([[0], np.cumsum(finite)])
+    zero_row = np.zeros((1, *values.shape[1:]))
+    csum = np.concatenate([zero_row, np.cumsum(np.where(finite, values, 0.0), axis=0)])
+    ccount = np.concatenate([zero_row.astype(np.int64), np.cumsum(finite, axis=0)])
     start = np.searchsorted(t_s, t_s - lo_s, side="right")
     stop = np.searchsorted(t_s, t_s - hi_s, side="right")
     count = ccount[stop] - ccount[start]
@@ -267,8 +281,21 @@ def causal_window_mean(values: np.ndarray, t_s: np.ndarray, lo_s: float, hi_s: f
 
 def smooth(values: np.ndarray, t_s: np.ndarray, window_s: float = SMOOTHING_WINDOW_S) -> np.ndarray:
     """Causal mean over the last window_s; NaN wherever the current frame is NaN (never fills a gap)."""
+    values = np.asarray(values, dtype=np.float64)
+    if window_s <= 0:
+        return values
     mean = causal_window_mean(values, t_s, window_s, 0.0)
     return np.where(np.isfinite(values), mean, np.nan)
+
+
+def _smooth_points(points: np.ndarray, t_s: np.ndarray, window_s: float) -> np.ndarray:
+    """Causal mean of (F, 33, D) positions; a point hidden now stays hidden."""
+    if window_s <= 0 or points.shape[0] == 0:
+        return points
+    frames = points.shape[0]
+    flat = points.reshape(frames, -1)
+    mean = causal_window_mean(flat, t_s, window_s, 0.0).reshape(points.shape)
+    return np.where(np.isfinite(points), mean, np.nan)
 
 
 def angular_speed_deg_s(

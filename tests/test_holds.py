@@ -31,7 +31,7 @@ def cycle(t, entry_start=3.0, entry_s=3.0, hold_s=30.0, release_s=3.0, depth=60.
 
 
 def run(t, angle, side=None, params=PARAMS):
-    main = m.smooth(angle, t)
+    main = m.smooth(angle, t, m.LANDMARK_SMOOTHING_S)  # the engine smooths landmarks by this much
     speed = m.angular_speed_deg_s(angle, t)
     phases, machine = detect_holds(t, main, speed, params, side)
     return phases, machine.finish()
@@ -55,14 +55,15 @@ def test_one_clean_hold_is_found_at_the_right_time(drop_rate, jitter_deg):
     phases, holds = run(t, angle)
     assert len(holds) == 1
     hold = holds[0]
+    # Start and end are where the angle reaches / leaves its plateau (within 5 % of the entry).
     assert hold.start_s == pytest.approx(6.0, abs=0.7)
-    # The end is when the release movement is detected: within a second after it begins.
-    assert 36.0 <= hold.end_s <= 37.2
+    assert hold.end_s == pytest.approx(36.0, abs=0.7)
     assert hold.status == "ok" and hold.side is None
     assert phases[0] == REST and phases[-1] != HOLD
     assert np.any(phases == APPROACH)
     in_hold = t[phases == HOLD]
-    assert in_hold[0] == pytest.approx(hold.start_s)
+    # Warnings are gated from the live detection; the record's start is placed on the angle's plateau.
+    assert abs(in_hold[0] - hold.start_s) < 1.0
 
 
 def test_dropped_frames_do_not_stretch_timers():
@@ -126,7 +127,7 @@ def test_frame_by_frame_equals_runs():
     angle = cycle(t, hold_s=25.0) + np.random.default_rng(2).normal(0, 2.0, t.shape)
     angle[(t > 20) & (t < 20.5)] = np.nan
     side = np.where(np.random.default_rng(3).random(t.shape) < 0.8, 1.0, 0.0)
-    main = m.smooth(angle, t)
+    main = m.smooth(angle, t, m.LANDMARK_SMOOTHING_S)  # the engine smooths landmarks by this much
     speed = m.angular_speed_deg_s(angle, t)
     batch_phases, batch = detect_holds(t, main, speed, PARAMS, side)
     zone = classify_zone(main, PARAMS.engage_deg, PARAMS.engage_hysteresis_deg)
@@ -134,7 +135,7 @@ def test_frame_by_frame_equals_runs():
     live = HoldMachine(PARAMS)
     live_phases = np.array(
         [
-            live.feed(t[i : i + 1], int(zone[i]), int(moving[i]), side[i : i + 1])[0]
+            live.feed(t[i : i + 1], int(zone[i]), int(moving[i]), side[i : i + 1], main[i : i + 1])[0]
             for i in range(t.shape[0])
         ]
     )
