@@ -24,7 +24,7 @@ TRACK_FILENAME = "track.npz"
 EVENTS_FILENAME = "events.json"
 VIDEO_FILENAME = "annotated.mp4"
 VIDEO_CRF = 23  # H.264 quality: visually clean overlays at a small size
-VIDEO_PRESET = "veryfast"
+VIDEO_PRESET = "superfast"  # ~2 ms/frame at 640×480 (veryfast: ~2.7 ms, half the file size)
 
 # progress(done, total): frames of tracking, then (when writing the video) frames of rendering
 Progress = Callable[[int, "int | None"], None]
