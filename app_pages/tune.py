@@ -17,10 +17,16 @@ st.title("Tune thresholds")
 catalog = ui.catalog()
 thresholds: Thresholds = st.session_state.setdefault(STATE_KEY, Thresholds())
 
+processed = an.list_analyses()
+if "tune_stretch" not in st.session_state:  # start where the user just was: the reviewed or latest video
+    reviewed = st.session_state.get("review_stretch")
+    latest = processed[0].stretch_id if processed else None
+    st.session_state["tune_stretch"] = reviewed if any(a.stretch_id == reviewed for a in processed) else (
+        latest or next(iter(catalog)))
 stretch_id = st.selectbox("Stretch", list(catalog), format_func=lambda s: catalog[s].name, key="tune_stretch")
 stretch = catalog[stretch_id]
 
-candidates = [a for a in an.list_analyses() if a.stretch_id == stretch_id]
+candidates = [a for a in processed if a.stretch_id == stretch_id]
 for path in list_sessions():
     try:
         saved = an.session_analysis(path)

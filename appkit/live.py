@@ -266,6 +266,19 @@ class LiveProcessor:
         self._recordings.append(path)
         return path
 
+    def pipeline_stage_ms(self) -> dict[str, float]:
+        """Mean ms per frame of each pose-pipeline stage so far (empty before the first frame)."""
+        times = getattr(self._pipeline, "times", None)
+        return dict(times.per_frame()) if times is not None and hasattr(times, "per_frame") else {}
+
+    def close(self) -> None:
+        """Stop any recording and release the pose model."""
+        self.stop_recording()
+        with self._lock:
+            pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None and hasattr(pipeline, "close"):
+            pipeline.close()
+
     @property
     def recording(self) -> bool:
         return self._recorder is not None
