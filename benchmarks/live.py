@@ -22,11 +22,12 @@ from pathlib import Path
 os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's start-up chatter
 
 import av  # noqa: E402
+import numpy as np  # noqa: E402
 import streamlit.logger  # noqa: E402
 
 streamlit.logger.set_log_level("error")  # its "no runtime" notes: this benchmark is not a Streamlit app
-import numpy as np  # noqa: E402
-from aiortc.mediastreams import MediaStreamTrack
+
+from aiortc.mediastreams import MediaStreamTrack  # noqa: E402
 from streamlit_webrtc.models import CallbackAttachableProcessor  # noqa: E402
 from streamlit_webrtc.process import AsyncVideoProcessTrack  # noqa: E402
 
