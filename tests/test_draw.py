@@ -87,3 +87,17 @@ def test_hold_bar_grows_with_elapsed_time(elapsed_s, target_s):
 def test_legend_hex_matches_bgr():
     blue, green, red = CLIENT_COLOR_BGR
     assert f"#{red:02x}{green:02x}{blue:02x}" == CLIENT_COLOR_HEX
+
+
+@pytest.mark.parametrize("target_s", [None, [20, 45], (30.0,), 30])
+def test_hold_accepts_any_target_form(target_s):
+    frame = draw_overlay(_blank(), np.full((2, 33, 4), np.nan, np.float32), None,
+                         hold=HoldDisplay(12.0, target_s, None))
+    assert frame[400:].max() > 0
+
+
+def test_read_only_frames_are_copied_not_refused(figure):
+    frame = _blank()
+    frame.flags.writeable = False
+    out = draw_overlay(frame, figure("standing")[None], {"client": 0})
+    assert out.max() > 0 and frame.max() == 0

@@ -45,7 +45,7 @@ class Banner:
 @dataclass(frozen=True)
 class HoldDisplay:
     elapsed_s: float
-    target_s: float | tuple[float, float]  # a target or a (min, max) range
+    target_s: float | tuple[float, float] | None  # a target, a (min, max) range, or None (no target)
     side: str | None = None  # "left" / "right" for per-side stretches
 
 
@@ -58,6 +58,8 @@ def draw_overlay(
     min_visibility: float = MIN_DRAW_VISIBILITY,
 ) -> np.ndarray:
     """Draw skeletons of landmarks (P, 33, 4) (normalised x, y; NaN = absent), banners and the hold timer."""
+    if not frame_bgr.flags.writeable:  # e.g. a read-only frame from a video library
+        frame_bgr = frame_bgr.copy()
     role_of = {index: role for role, index in (roles or {}).items()}
     for person in range(landmarks.shape[0]):
         role = role_of.get(person)
@@ -106,18 +108,28 @@ def draw_banners(frame_bgr: np.ndarray, banners: Sequence[Banner]) -> None:
 def draw_hold(frame_bgr: np.ndarray, hold: HoldDisplay) -> None:
     height, width = frame_bgr.shape[:2]
     scale = _scale(frame_bgr)
-    low, high = hold.target_s if isinstance(hold.target_s, tuple) else (hold.target_s, hold.target_s)
+    low, high = _target_range(hold.target_s)
     bar_w, bar_h = round(width * 0.4), round(16 * scale)
     x0, y0 = round(10 * scale), height - round(14 * scale) - bar_h
-    fraction = float(np.clip(hold.elapsed_s / max(high, 1e-6), 0.0, 1.0))
-    done = hold.elapsed_s >= low
+    fraction = float(np.clip(hold.elapsed_s / high, 0.0, 1.0)) if high > 0 else 0.0
+    done = high > 0 and hold.elapsed_s >= low
     cv2.rectangle(frame_bgr, (x0, y0), (x0 + bar_w, y0 + bar_h), (40, 40, 40), -1)
     cv2.rectangle(frame_bgr, (x0, y0), (x0 + round(bar_w * fraction), y0 + bar_h),
                   (60, 180, 75) if done else (0, 200, 255), -1)
     target = f"{low:g}" if low == high else f"{low:g}-{high:g}"
+    target = target if high > 0 else "-"
     side = f" ({hold.side})" if hold.side else ""
     _text(frame_bgr, f"hold {hold.elapsed_s:4.1f} / {target} s{side}", (x0, y0 - round(8 * scale)),
           (255, 255, 255), scale)
+
+
+def _target_range(target_s: float | Sequence[float] | None) -> tuple[float, float]:
+    if target_s is None:
+        return 0.0, 0.0
+    if isinstance(target_s, int | float):
+        return float(target_s), float(target_s)
+    values = [float(v) for v in target_s]
+    return (min(values), max(values)) if values else (0.0, 0.0)
 
 
 def _scale(frame_bgr: np.ndarray) -> float:
