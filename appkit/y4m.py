@@ -37,7 +37,10 @@ def write_y4m(video: str | os.PathLike, out: str | os.PathLike, *, width: int = 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     written = 0
-    next_slot_s = start_s
+
+    def slot_s() -> float:  # the time of the next output frame (computed, not accumulated: no drift)
+        return start_s + written / fps
+
     try:
         with av.open(str(video)) as container, tmp.open("wb") as sink:
             sink.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
@@ -45,27 +48,26 @@ def write_y4m(video: str | os.PathLike, out: str | os.PathLike, *, width: int = 
             last_planes: bytes | None = None
 
             def emit() -> None:
-                nonlocal last_planes, written, next_slot_s
+                nonlocal last_planes, written
                 if last_planes is None:
                     image = letterbox(last_frame.to_ndarray(format="bgr24"), width, height)
                     last_planes = cv2.cvtColor(image, cv2.COLOR_BGR2YUV_I420).tobytes()
                 sink.write(b"FRAME\n")
                 sink.write(last_planes)
                 written += 1
-                next_slot_s += 1.0 / fps
 
             # Sample and hold: each output slot shows the latest source frame at or before its time.
             for frame in container.decode(video=0):
                 if frame.time is None:
                     continue
-                while last_frame is not None and next_slot_s < frame.time and (
-                    end_s is None or next_slot_s < end_s
+                while last_frame is not None and slot_s() < frame.time - 1e-9 and (
+                    end_s is None or slot_s() < end_s - 1e-9
                 ):
                     emit()
                 if end_s is not None and frame.time >= end_s:
                     break
                 last_frame, last_planes = frame, None
-            if last_frame is not None and (end_s is None or next_slot_s < end_s):
+            if last_frame is not None and (end_s is None or slot_s() < end_s - 1e-9):
                 emit()
         if written == 0:
             raise BadInputError(f"{Path(video).name}: no frames between {start_s} s and {end_s} s")
