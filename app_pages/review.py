@@ -137,7 +137,7 @@ with right:
     else:
         st.write("No warnings and no holds were found.")
     for r in warnings:
-        ui.banner(f"{r.title} at {r.start_s:.1f} s", r.severity, detail=r.message)
+        ui.banner(f"{r.title} at {r.start_s:.1f} s", r.severity, detail=f"{r.check} · {r.message}")
 
 st.subheader("Timeline per check")
 series = an.series_for(analysis, thresholds)

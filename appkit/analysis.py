@@ -156,10 +156,10 @@ def save_upload(name: str, data: bytes) -> Path:
         try:
             with open_source(Path(tmp)):
                 pass
-        except BadInputError as error:
+        except BadInputError:
             Path(tmp).unlink(missing_ok=True)
-            raise BadInputError(f"{name} cannot be read as a video ({error}); upload an MP4, MOV, AVI, "
-                                "MKV or WebM file") from None
+            raise BadInputError(f"{name} cannot be read as a video (damaged, or not a video inside); "
+                                "upload an MP4, MOV, AVI, MKV or WebM file") from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
