@@ -18,11 +18,13 @@ from stretches.synthetic.timeline import Phases, breathing
 
 @dataclass(frozen=True)
 class Param:
-    """A pose parameter: its value at rest, during a good hold, and the breathing sway on top (same unit)."""
+    """A pose parameter: its value at rest, during a good hold, the breathing sway on top (same unit), and
+    where it ends after the release (None = back to rest)."""
 
     rest: float
     hold: float
     sway: float = 0.0
+    after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class FaultSpec:
 
     kind "param": `param` moves to `value` during the fault window (magnitude = the metric value it gives).
     kind "fast_entry": the entry runs at constant angular speed `value` (deg/s of the main parameter).
-    kind "jerk": the main parameter oscillates by ±`value` about hold + `offset` at `frequency_hz`.
+    kind "shove": during the hold, `param` (default: the main parameter) is pushed `value` further at
+    `speed` per second, stays there a moment and eases back: a partner forcing the stretch.
     kind "hold_time": the hold lasts `value` × the stretch's hold limit (short: × minimum, long: × maximum).
     """
 
@@ -40,8 +43,7 @@ class FaultSpec:
     unit: str
     param: str = ""
     value: float = 0.0
-    frequency_hz: float = 0.8
-    offset: float = 0.0
+    speed: float = 0.0
 
 
 @dataclass
@@ -72,6 +74,7 @@ class StretchMotion:
     stage: StageFn
     params: dict[str, Param]
     main_param: str  # the parameter that moves the stretched joint (entry speed, jerks)
+    main_span_deg: float | None = None  # main angle travel of the entry, when main_param is not in degrees
     faults: dict[str, FaultSpec] = field(default_factory=dict)
     entry_s: float = 4.0
     release_s: float = 3.5
@@ -88,10 +91,13 @@ def parameter_curves(
 ) -> Cue:
     """Every parameter of `motion` over time; overrides are (param, fault value, weight (F,) in [0,1])."""
     engagement = phases.engagement(t_s)
+    entered, released = phases.entry_progress(t_s), phases.release_progress(t_s)
     breath = breathing(t_s, 5.0, sway_phase)
     values: dict[str, np.ndarray] = {}
     for name, param in motion.params.items():
-        values[name] = param.rest + (param.hold - param.rest) * engagement + param.sway * breath * engagement
+        after = param.rest if param.after is None else param.after
+        level = param.rest + (param.hold - param.rest) * entered - (param.hold - after) * released
+        values[name] = level + param.sway * breath * engagement
     for name, fault_value, weight in overrides or []:
         values[name] = values[name] * (1.0 - weight) + fault_value * weight
     return Cue(t_s=t_s, values=values, engagement=engagement, contact=phases.contact(t_s))

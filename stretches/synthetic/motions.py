@@ -10,14 +10,25 @@ from stretches.synthetic.poses_floor import (
     SUPINE_THORACIC_ROTATION,
     SUPINE_TWIST,
 )
-from stretches.synthetic.poses_upright import SEATED_THORACIC_EXTENSION, STANDING_BACKBEND
+from stretches.synthetic.poses_upright import (
+    BUTTERFLY,
+    CHILDS_POSE,
+    SEATED_FORWARD_FOLD,
+    SEATED_THORACIC_EXTENSION,
+    STANDING_BACKBEND,
+    STRADDLE_FOLD,
+)
 
 MOTIONS: dict[str, StretchMotion] = {
     m.stretch_id: m
     for m in (
         SEATED_THORACIC_EXTENSION,
         SUPINE_THORACIC_ROTATION,
+        SEATED_FORWARD_FOLD,
         STANDING_BACKBEND,
+        CHILDS_POSE,
+        STRADDLE_FOLD,
+        BUTTERFLY,
         SUPINE_HAMSTRING,
         SUPINE_FIGURE_FOUR,
         PRONE_QUAD,

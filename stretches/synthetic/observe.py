@@ -77,6 +77,7 @@ def observe(
     noise: SensorNoise,
     hidden: np.ndarray,
     rng: np.random.Generator,
+    person_heights_m: tuple[float, ...] = (1.72, 1.72),
 ) -> tuple[np.ndarray, np.ndarray]:
     """landmarks float32 (F,P,33,4) and world float32 (F,P,33,3) for scene landmarks (F,P,33,3).
 
@@ -120,14 +121,14 @@ def observe(
 
     landmarks = np.stack([x_obs, y_obs, z_obs, vis], axis=-1)
 
-    # World landmarks: metres about the hip midpoint in camera axes, noise of the same size in metres.
+    # World landmarks: metres about the hip midpoint in camera axes. The estimator regresses them at the
+    # person's own scale, so their noise is the same fraction of body height (depth 1.5x worse).
     world = cam - hip_mid_cam[:, :, None, :]
-    metres_per_frac = width / camera.focal_px * np.maximum(hip_depth, 1e-3)  # (F,P)
-    world_err = rng.normal(0.0, 1.0, world.shape) * noise.jitter_frac * metres_per_frac[..., None, None]
-    world_err[..., 2] *= 2.0
+    scale_m = np.asarray(person_heights_m, dtype=float)[None, :, None, None]
+    world_err = rng.normal(0.0, 1.0, world.shape) * noise.jitter_frac * scale_m
+    world_err[..., 2] *= 1.5
     if noise.drift_frac > 0:
-        drift = _ar1(rng, world.shape, noise.drift_tau_s * fps)
-        world_err += noise.drift_frac * metres_per_frac[..., None, None] * drift
+        world_err += noise.drift_frac * scale_m * _ar1(rng, world.shape, noise.drift_tau_s * fps)
     world = world + np.where(hidden[..., None], world_err * 3.0, world_err)
 
     dropped = drop_mask(rng, frames, people, noise.drop_rate, noise.drop_burst_frames)

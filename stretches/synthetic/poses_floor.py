@@ -112,7 +112,7 @@ SUPINE_THORACIC_ROTATION = StretchMotion(
     main_param="knee_drop",
     faults={
         "supine_thoracic_rotation.shoulder_lift": FaultSpec("param", 0.45, "trunk", "shoulder_roll", 40.0),
-        "common.jerky_motion": FaultSpec("jerk", 95.0, "deg/s", value=20.0, offset=0.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
     },
     entry_s=5.0,
     hold_s=32.0,
@@ -174,7 +174,7 @@ SUPINE_TWIST = StretchMotion(
     faults={
         "supine_twist.shoulder_lift": FaultSpec("param", 0.45, "trunk", "shoulder_roll", 40.0),
         "supine_twist.hand_placement": FaultSpec("param", 0.6, "trunk", "hand_slip", 1.0),
-        "common.jerky_motion": FaultSpec("jerk", 95.0, "deg/s", value=20.0, offset=0.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
     },
     entry_s=4.5,
     hold_s=30.0,
@@ -234,7 +234,7 @@ SUPINE_HAMSTRING = StretchMotion(
     faults={
         "supine_hamstring.locked_knee": FaultSpec("param", 180.0, "deg", "knee_bend", 0.0),
         "supine_hamstring.hips_lifting": FaultSpec("param", 0.3, "trunk", "hip_lift_deg", 20.0),
-        "common.jerky_motion": FaultSpec("jerk", 95.0, "deg/s", value=20.0, offset=0.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
     },
     entry_s=5.0,
     hold_s=30.0,
@@ -334,7 +334,7 @@ SUPINE_FIGURE_FOUR = StretchMotion(
     main_param="hip_flex",
     faults={
         "supine_figure_four.ankle_not_crossed": FaultSpec("param", 0.55, "trunk", "ankle_slip", 1.0),
-        "common.jerky_motion": FaultSpec("jerk", 95.0, "deg/s", value=20.0, offset=0.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
     },
     entry_s=4.5,
     hold_s=30.0,
@@ -395,7 +395,7 @@ PRONE_QUAD = StretchMotion(
     faults={
         "prone_quad.hip_lift": FaultSpec("param", 0.35, "trunk", "hip_lift_deg", 22.0),
         "prone_quad.knee_overflexion": FaultSpec("param", 20.0, "deg", "knee_bend", 160.0),
-        "common.jerky_motion": FaultSpec("jerk", 95.0, "deg/s", value=20.0, offset=0.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
     },
     entry_s=4.5,
     hold_s=30.0,

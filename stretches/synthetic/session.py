@@ -14,7 +14,7 @@ from stretches.synthetic.choreography import FaultSpec, StretchMotion, parameter
 from stretches.synthetic.motions import MOTIONS, PER_SIDE, POSTURES
 from stretches.synthetic.observe import SensorNoise, observe
 from stretches.synthetic.skeleton import BODY_SIZES, BodySize
-from stretches.synthetic.timeline import Phases, window
+from stretches.synthetic.timeline import Phases, constant_speed_ramp, ramp, window
 from vision.errors import StretchGuardError
 from vision.landmarks import NUM_LANDMARKS, Landmark
 from vision.track import Track
@@ -22,6 +22,8 @@ from vision.track import Track
 ROLES = ("client", "partner")
 FAULT_RAMP_S = 0.4  # how long an injected fault takes to build up (and to fade)
 FAULT_DURATION_S = 5.0
+SHOVE_PAUSE_S = 0.4  # a shoved stretch stays at its deepest this long before easing back
+SHOVE_EASE_S = 2.5
 
 
 class ScenarioError(StretchGuardError):
@@ -32,8 +34,8 @@ class ScenarioError(StretchGuardError):
 class FaultWindow:
     """Ground truth of an injected fault: the check it should trip, when, and how hard (in the check's unit).
 
-    start_s / end_s: the injected movement is half-way to / back from its faulty value (for a pull that is
-    too fast: the constant-speed part of the entry; for a hold time fault: the hold itself).
+    start_s / end_s: the injected movement is half-way to / back from its faulty value; for a movement that
+    is too fast (a fast entry, a shove) the constant-speed part; for a hold time fault, the hold itself.
     """
 
     check_id: str
@@ -110,7 +112,7 @@ def _common_faults(motion: StretchMotion) -> dict[str, FaultSpec]:
     jerk = motion.faults.get("common.jerky_motion")
     low, high = motion.hold_range_s
     common = {
-        "common.hold_short": FaultSpec("hold_time", round(0.5 * low, 2), "s", value=0.5),
+        "common.hold_short": FaultSpec("hold_time", round(0.4 * low, 2), "s", value=0.4),
         "common.hold_long": FaultSpec("hold_time", round(1.5 * high, 2), "s", value=1.5),
     }
     if jerk is not None:
@@ -168,7 +170,8 @@ def simulate(scenario: Scenario) -> SyntheticSession:
         hold_s = spec.value * (low if spec.value < 1 else high)
     if spec is not None and spec.kind == "fast_entry":
         main = motion.params[motion.main_param]
-        entry_s = abs(main.hold - main.rest) / spec.value
+        span = motion.main_span_deg if motion.main_span_deg is not None else abs(main.hold - main.rest)
+        entry_s = span / spec.value
         fast_entry = True
     phases = Phases(
         entry_start_s=scenario.lead_in_s,
@@ -188,11 +191,13 @@ def simulate(scenario: Scenario) -> SyntheticSession:
     if spec is not None:
         fault_windows.append(_inject(scenario, spec, motion, phases, t_s, overrides))
     cue = parameter_curves(motion, t_s, phases, overrides, sway_phase=float(rng.uniform(0, 2 * np.pi)))
-    if spec is not None and spec.kind == "jerk":
-        start, end = fault_windows[0].start_s, fault_windows[0].end_s
-        envelope = window(t_s, start, end, 0.15)
-        wobble = spec.offset + spec.value * np.sin(2 * np.pi * spec.frequency_hz * (t_s - start))
-        cue.values[motion.main_param] = cue.values[motion.main_param] + envelope * wobble
+    if spec is not None and spec.kind == "shove":
+        start = fault_windows[0].start_s
+        push_s = spec.value / spec.speed
+        ease_back = ramp(t_s, start + push_s + SHOVE_PAUSE_S, SHOVE_EASE_S)
+        shove = constant_speed_ramp(t_s, start, push_s) - ease_back
+        param = spec.param or motion.main_param
+        cue.values[param] = cue.values[param] + spec.value * shove
 
     client, partner = motion.stage(cue, scenario.client_body, scenario.partner_body)
     scene = np.stack([client, partner], axis=1)
@@ -220,7 +225,8 @@ def simulate(scenario: Scenario) -> SyntheticSession:
     noise = SensorNoise(
         jitter_frac=scenario.jitter_frac, drift_frac=scenario.drift_frac, drop_rate=scenario.drop_rate
     )
-    landmarks, world = observe(scene, camera, scenario.fps, noise, hidden, rng)
+    heights = (scenario.client_body.height_m, scenario.partner_body.height_m)
+    landmarks, world = observe(scene, camera, scenario.fps, noise, hidden, rng, heights)
     track = Track(
         t_ms=t_ms,
         landmarks=landmarks,
@@ -267,6 +273,8 @@ def _inject(
     start = scenario.fault_start_s
     if start is None:
         start = phases.hold_start_s + max(3.0, phases.hold_s / 3.0)
+    if spec.kind == "shove":
+        return FaultWindow(check_id, start, start + spec.value / spec.speed, spec.magnitude, spec.unit)
     end = start + scenario.fault_duration_s
     if spec.kind == "param":
         # The window's ramps are centred on start / end, so the fault is half-built at start_s.

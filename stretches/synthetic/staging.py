@@ -183,11 +183,12 @@ def reach_leg(
     pole: np.ndarray,
     weight: np.ndarray,
     sole_normal: np.ndarray | None = None,
+    toe_direction: np.ndarray | None = None,
 ) -> None:
     """Move one leg so the ankle goes to `target` (F,3) as `weight` goes 0 → 1, knee toward `pole`.
 
-    The foot keeps the shin's posed ankle angle unless `sole_normal` is given, in which case the sole faces
-    that direction (a foot pressed flat against something)."""
+    The foot keeps the shin's posed ankle angle unless `sole_normal` and `toe_direction` are given, in which
+    case the sole faces `sole_normal` and the toes point along `toe_direction` (a foot set down flat)."""
     s = side[0]
     up = side.upper()
     body = person.body
@@ -206,13 +207,15 @@ def reach_leg(
     rotation = _rotation_between(old_shin, new_shin, pole)
     heel = ankle + np.einsum("fij,fj->fi", rotation, heel_old)
     toe = ankle + np.einsum("fij,fj->fi", rotation, toe_old)
-    if sole_normal is not None:
+    if sole_normal is not None and toe_direction is not None:
         normal = _unit(np.broadcast_to(np.asarray(sole_normal, dtype=float), ankle.shape))
-        foot_len = np.linalg.norm(toe - heel, axis=-1, keepdims=True)
-        along = np.cross(normal, np.cross(new_shin, normal))  # shin direction projected onto the sole plane
-        along = _unit(along)
-        heel = ankle - 0.25 * foot_len * along - 0.04 * normal
-        toe = ankle + 0.75 * foot_len * along - 0.03 * normal
+        toward = np.broadcast_to(np.asarray(toe_direction, dtype=float), ankle.shape)
+        along = _unit(toward - np.sum(toward * normal, axis=-1, keepdims=True) * normal)
+        foot_len = body.length(body.foot_length_ratio)
+        drop = body.length(body.ankle_height_ratio)
+        set_down = w * 1.0
+        heel = heel * (1 - set_down) + (ankle - 0.25 * foot_len * along - drop * normal) * set_down
+        toe = toe * (1 - set_down) + (ankle + 0.75 * foot_len * along - 0.8 * drop * normal) * set_down
     marks = person.marks
     marks[:, L[f"{up}_KNEE"]] = knee
     marks[:, L[f"{up}_ANKLE"]] = ankle

@@ -85,14 +85,19 @@ class Phases:
     def duration_s(self) -> float:
         return self.release_end_s + self.tail_s
 
+    def entry_progress(self, t: np.ndarray) -> np.ndarray:
+        """0 before the entry, 1 from the hold on: min-jerk, or constant speed for a fast entry."""
+        if self.fast_entry:
+            return constant_speed_ramp(t, self.entry_start_s, self.entry_s)
+        return ramp(t, self.entry_start_s, self.entry_s)
+
+    def release_progress(self, t: np.ndarray) -> np.ndarray:
+        """0 until the hold ends, 1 once released."""
+        return ramp(t, self.hold_end_s, self.release_s)
+
     def engagement(self, t: np.ndarray) -> np.ndarray:
         """0 at rest, 1 during the hold, smooth (or, for a fast entry, constant-speed) in between."""
-        if self.fast_entry:
-            up = constant_speed_ramp(t, self.entry_start_s, self.entry_s)
-        else:
-            up = ramp(t, self.entry_start_s, self.entry_s)
-        down = ramp(t, self.hold_end_s, self.release_s)
-        return up * (1.0 - down)
+        return self.entry_progress(t) * (1.0 - self.release_progress(t))
 
     def contact(self, t: np.ndarray, lead_s: float = 1.0) -> np.ndarray:
         """Partner's hands: 0 away, 1 in contact; they arrive `lead_s` before the entry and leave after."""
