@@ -14,6 +14,7 @@ from appkit.recorder import sessions_root
 from appkit.rtc import IceConfigError, rtc_configuration, stabilise_webrtc_context
 
 WEBRTC_KEY = "live-camera"
+PHASE_LABELS = {"rest": "Get into position", "approach": "Moving into the stretch", "release": "Releasing"}
 
 st.title("Live")
 processor: LiveProcessor = st.session_state.setdefault("live_processor", LiveProcessor())
@@ -98,8 +99,8 @@ with status_column:
                         f"{f' / {target:g} s' if target else ''}{html.escape(side)}</div>",
                         unsafe_allow_html=True)
         elif snapshot.phase:
-            st.markdown(f"<div class='sg-hold'>{html.escape(snapshot.phase.replace('_', ' '))}</div>",
-                        unsafe_allow_html=True)
+            label = PHASE_LABELS.get(snapshot.phase, snapshot.phase.replace("_", " "))
+            st.markdown(f"<div class='sg-hold'>{html.escape(label)}</div>", unsafe_allow_html=True)
         if snapshot.error:
             st.error(f"Live processing problem: {snapshot.error}")
         st.caption(f"{snapshot.fps:4.1f} frames/s processed · {snapshot.processing_ms:3.0f} ms per frame · "
