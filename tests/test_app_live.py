@@ -106,3 +106,39 @@ def test_two_people_are_drawn_evaluated_and_recorded(footage, tmp_path: Path) ->
     assert np.all(np.diff(track.t_ms) > 0)
     assert track.present().sum(axis=1).max() == 2
     assert session.events_path is not None
+
+
+class _ReplayPipeline:
+    """Stands in for the camera + pose model: hands out a synthetic session's landmarks frame by frame."""
+
+    def __init__(self, track: Track) -> None:
+        self.index = {int(t): i for i, t in enumerate(track.t_ms)}
+        self.track = track
+
+    def process(self, frame_bgr: np.ndarray, t_ms: int):
+        i = self.index[int(t_ms)]
+        world = None if self.track.world is None else self.track.world[i]
+        return {"landmarks": self.track.landmarks[i], "world": world}
+
+
+def test_a_routine_moves_on_once_the_hold_is_done() -> None:
+    from stretches.catalog import ROUTINE_LOWER_BACK
+    from stretches.synthetic import Scenario, simulate
+
+    session = simulate(Scenario("childs_pose", seed=3))
+    track = session.track
+    processor = LiveProcessor(pipeline_factory=lambda: _ReplayPipeline(track))
+    processor.select_routine(ROUTINE_LOWER_BACK)
+    blank = np.zeros((track.image_size[1], track.image_size[0], 3), np.uint8)
+    steps = []
+    for t_ms in track.t_ms[::2]:  # 15 fps is plenty; the timers run on these timestamps
+        processor.process(blank.copy(), int(t_ms))
+        snapshot = processor.snapshot()
+        steps.append((float(t_ms) / 1000, snapshot.stretch_id, snapshot.phase))
+    hold_end_s = session.holds[0].end_s
+    assert processor.snapshot().error is None
+    assert any(phase == "hold" and stretch == "childs_pose" for _, stretch, phase in steps)
+    moved = [t for t, stretch, _ in steps if stretch == ROUTINE_LOWER_BACK[1]]
+    assert moved, "the routine never moved past child's pose"
+    assert hold_end_s - 1.0 <= moved[0] <= hold_end_s + 5.0
+    assert processor.snapshot().routine_index == 1
