@@ -150,7 +150,7 @@ HOLD_SHORT = Check(
         "a hold cut off by the end of the recording is not judged)."
     ),
     metric=None,
-    default_threshold=3.0,
+    default_threshold=2.0,
     unit="s",
     direction="above",
     severity="caution",

@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import warnings as _warnings
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -49,7 +49,8 @@ from vision.track import Track
 
 CLEAR_S = 0.3  # the metric must stay cleared this long before a warning ends
 MAX_GAP_S = 1.0  # an active warning survives hidden landmarks this long
-HISTORY_S = 1.0  # live history kept; must cover the longest causal window (speed: 0.6 s)
+HISTORY_S = 1.0  # live history kept; must cover the longest causal window (speed: 0.4 s)
+HOLD_MATCH_SLACK_S = 1.0  # a hold-only warning may start this long before its recorded hold
 
 # Warning-machine input categories.
 CAT_UNGATED, CAT_HIDDEN, CAT_CLEAR, CAT_BAND, CAT_BAD = 0, 1, 2, 3, 4
@@ -479,6 +480,27 @@ def _hold_record(check: Check, start_s: float, end_s: float, peak: float) -> War
     )
 
 
+def _within_holds(records: list[WarningRecord], holds: list[HoldRecord]) -> list[WarningRecord]:
+    """Hold-only warnings trimmed to the recorded holds.
+
+    Gating follows the live hold detection, which notices a release a moment after it began; the recorded
+    hold ends where the angle left its plateau, so a warning raised by the release movement itself is
+    dropped and one that ran on into the release is cut at the hold's end.
+    """
+    kept: list[WarningRecord] = []
+    for record in records:
+        for hold in holds:
+            if (
+                hold.start_s - HOLD_MATCH_SLACK_S <= record.start_s < hold.end_s
+                and record.end_s >= hold.start_s
+            ):
+                if record.end_s > hold.end_s:
+                    record = replace(record, end_s=hold.end_s)
+                kept.append(record)
+                break
+    return kept
+
+
 def _coverage(landmarks: np.ndarray, roles: dict[str, int]) -> dict[str, int]:
     frames = int(landmarks.shape[0])
     present = ~np.isnan(landmarks[..., 0]).all(axis=-1)  # (F, P)
@@ -509,6 +531,8 @@ def _assemble(
     hidden_records: list[NotVisibleRecord] = []
     for machine in machines:
         done, hidden = machine.finish(end_s)
+        if machine.check.phases == "hold":
+            done = _within_holds(done, holds)
         warning_records.extend(done)
         hidden_records.extend(hidden)
     warning_records.extend(_hold_warnings(holds, setup.hold_checks, setup.params))

@@ -39,7 +39,7 @@ class HoldParams:
     settle_s: float = 1.0  # outside the zone and still this long → rest
     max_gap_s: float = 2.0  # landmarks hidden longer than this end a hold
     min_hold_s: float = 3.0  # shorter holds are blips, not holds
-    short_tolerance_s: float = 3.0  # common.hold_short threshold
+    short_tolerance_s: float = 2.0  # common.hold_short threshold
     long_tolerance_s: float = 5.0  # common.hold_long threshold
 
 

@@ -31,8 +31,8 @@ from vision import geometry as g
 from vision.landmarks import Landmark as L
 
 VISIBILITY_GATE = 0.5  # a landmark below this MediaPipe visibility is treated as hidden
-SPEED_WINDOW_S = 0.6  # angular speed = change of the mean angle between the two halves of this window
-LANDMARK_SMOOTHING_S = 0.3  # causal mean of each visible landmark over this window, before any metric
+SPEED_WINDOW_S = 0.4  # angular speed = change of the mean angle between the two halves of this window
+LANDMARK_SMOOTHING_S = 0.25  # causal mean of each visible landmark over this window, before any metric
 SMOOTHING_WINDOW_S = 0.0  # optional extra causal mean of per-frame metrics (0 = off: landmarks are smoothed)
 THIGH_PER_TRUNK = 0.85  # anthropometric thigh / trunk ratio, for the image-only knee-drop estimate
 
@@ -49,6 +49,7 @@ class PoseFrames:
     world: dict[str, np.ndarray | None]  # role → float64 (F, 33, 3) metres, NaN where hidden, or None
     visible: dict[str, np.ndarray]  # role → bool (F, 33)
     image_size: tuple[int, int]
+    visibility: dict[str, np.ndarray] | None = None  # role → float (F, 33) raw confidence, 0 where absent
 
     @property
     def num_frames(self) -> int:
@@ -73,6 +74,7 @@ def pose_frames(
     px: dict[str, np.ndarray] = {}
     world_by_role: dict[str, np.ndarray | None] = {}
     visible: dict[str, np.ndarray] = {}
+    confidence: dict[str, np.ndarray] = {}
     frames = landmarks.shape[0]
     for role in ROLES:
         index = roles.get(role)
@@ -80,6 +82,7 @@ def pose_frames(
             px[role] = np.full((frames, 33, 2), np.nan)
             world_by_role[role] = None if world is None else np.full((frames, 33, 3), np.nan)
             visible[role] = np.zeros((frames, 33), dtype=bool)
+            confidence[role] = np.zeros((frames, 33))
             continue
         person = landmarks[:, index].astype(np.float64)
         vis = person[..., 3]
@@ -89,6 +92,7 @@ def pose_frames(
             & (np.nan_to_num(vis) >= VISIBILITY_GATE)
         )
         visible[role] = ok
+        confidence[role] = np.where(np.isfinite(person[..., 0]), np.nan_to_num(vis), 0.0)
         px[role] = _smooth_points(
             np.where(ok[..., None], g.to_pixels(person[..., :2], image_size), np.nan), t_s, smoothing_s
         )
@@ -105,6 +109,7 @@ def pose_frames(
         world=world_by_role,
         visible=visible,
         image_size=(int(image_size[0]), int(image_size[1])),
+        visibility=confidence,
     )
 
 
@@ -563,16 +568,35 @@ def butterfly_soles_apart(f: PoseFrames) -> np.ndarray:
     return distance_trunks(f, "client", L.LEFT_ANKLE, L.RIGHT_ANKLE)
 
 
+def near_side_is_left(f: PoseFrames, role: str, left: tuple[L, ...], right: tuple[L, ...]) -> np.ndarray:
+    """Per frame, True where the person's left side faces the camera (its landmarks are seen more clearly).
+
+    The estimator reports the far side of a body seen from the side with lower confidence; the near side's
+    image position is also the one least distorted by depth when the camera looks down on the scene.
+    """
+    conf = f.visibility[role] if f.visibility is not None else f.visible[role].astype(float)
+    return conf[:, [int(lm) for lm in left]].sum(axis=1) >= conf[:, [int(lm) for lm in right]].sum(axis=1)
+
+
 def butterfly_hand_placement(f: PoseFrames) -> np.ndarray:
-    """Nearest partner wrist to either of the client's thighs (knee–hip segments), client trunk lengths."""
+    """Nearest partner wrist to the client's near-side thigh (knee–hip segment), client trunk lengths.
+
+    With the knees out wide the far thigh projects onto the upper body when the camera is above knee height,
+    so only the thigh facing the camera is a trustworthy target (the other one if it is hidden).
+    """
     trunk = trunk_px(f, "client")
+    left_near = near_side_is_left(f, "client", (L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE))
+    near_hip = _pick(left_near.astype(float), _p(f, "client", L.LEFT_HIP), _p(f, "client", L.RIGHT_HIP))
+    near_knee = _pick(left_near.astype(float), _p(f, "client", L.LEFT_KNEE), _p(f, "client", L.RIGHT_KNEE))
+    far_hip = _pick(left_near.astype(float), _p(f, "client", L.RIGHT_HIP), _p(f, "client", L.LEFT_HIP))
+    far_knee = _pick(left_near.astype(float), _p(f, "client", L.RIGHT_KNEE), _p(f, "client", L.LEFT_KNEE))
+    near_ok = np.isfinite(near_hip).all(axis=1) & np.isfinite(near_knee).all(axis=1)
+    hip = np.where(near_ok[:, None], near_hip, far_hip)
+    knee = np.where(near_ok[:, None], near_knee, far_knee)
     dists = []
     for wrist in (L.LEFT_WRIST, L.RIGHT_WRIST):
-        for hip, knee in ((L.LEFT_HIP, L.LEFT_KNEE), (L.RIGHT_HIP, L.RIGHT_KNEE)):
-            d = g.point_to_segment_distance(
-                _p(f, "partner", wrist), _p(f, "client", hip), _p(f, "client", knee)
-            )
-            dists.append(g.in_trunks(d, trunk))
+        d = g.point_to_segment_distance(_p(f, "partner", wrist), hip, knee)
+        dists.append(g.in_trunks(d, trunk))
     return g.nan_min(*dists)
 
 

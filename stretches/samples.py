@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from stretches.render import Renderer, RenderStyle, random_style, scene_centre
+from stretches.render import Renderer, RenderStyle, default_pixel_scale, random_style, scene_centre
 from stretches.render_clip import ClipTruth, FaultTruth, write_clip
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "sample_videos"
@@ -57,12 +57,15 @@ class SampleSpec:
 
 def sample_specs() -> list[SampleSpec]:
     """Two clips per stretch; camera angle and height, frame size, bodies and looks vary across the set."""
+    from stretches.catalog import STRETCHES
     from stretches.synthetic import INJECTABLE_FAULTS, PER_SIDE, STRETCH_IDS
 
     views = ((0.0, "auto"), (20.0, "auto"), (-25.0, "mid"), (0.0, "high"), (15.0, "mid"))
     bodies = (("medium", "tall"), ("small", "medium"), ("broad", "medium"), ("tall", "small"))
     specs = []
-    for i, stretch_id in enumerate(STRETCH_IDS):
+    for i, stretch_id in enumerate(STRETCHES):  # the spec's order, so a clip's variant never shifts
+        if stretch_id not in STRETCH_IDS:
+            continue
         fault = CHARACTERISTIC_FAULT.get(stretch_id)
         if fault not in INJECTABLE_FAULTS.get(stretch_id, {}):
             own = [f for f in INJECTABLE_FAULTS.get(stretch_id, {}) if not f.startswith("common.")]
@@ -134,12 +137,14 @@ def render_session_clip(session, folder: str | os.PathLike, name: str, style_see
     """Render a synthetic session to folder/name.mp4 with its truth files; returns the video path."""
     style = style_for_session(session, style_seed)
     camera = session.camera
-    renderer = Renderer(camera, style, scene_centre(session.scene_joints), seed=style_seed)
+    renderer = Renderer(camera, style, scene_centre(session.scene_joints), seed=style_seed,
+                        pixel_scale=default_pixel_scale(camera.image_size))
     info = {
         "camera": {"position_m": [round(float(v), 3) for v in camera.position_m],
                    "target_m": [round(float(v), 3) for v in camera.target_m],
                    "focal_px": round(float(camera.focal_px), 2)},
         "style_seed": style_seed,
+        "pixel_scale": default_pixel_scale(camera.image_size),
         "scenario": _scenario_summary(session.scenario),
         **(meta or {}),
     }

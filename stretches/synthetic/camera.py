@@ -70,7 +70,10 @@ def place_camera(
     azimuth 0 = a pure side view perpendicular to the client's long axis (scene x); ±30 = oblique. The camera
     looks at the centre of the points' bounding box and backs away until all points fit with a margin.
     """
-    pts = np.asarray(points_m, dtype=float).reshape(-1, 3)
+    pts = np.asarray(points_m, dtype=float)
+    if pts.ndim > 2 and pts.shape[0] > 120:  # frames first: a spread-out subset of frames bounds the motion
+        pts = pts[np.linspace(0, pts.shape[0] - 1, 120).astype(int)]
+    pts = pts.reshape(-1, 3)
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     centre = (lo + hi) / 2.0
@@ -79,25 +82,31 @@ def place_camera(
     focal = width / (2 * np.tan(np.radians(horizontal_fov_deg) / 2))
     az = np.radians(azimuth_deg)
     direction = np.array([np.sin(az), 0.0, np.cos(az)])  # from the scene centre toward the camera
-    distance = 1.0
-    for _ in range(120):
+
+    def at(distance: float) -> Camera:
         position = centre + direction * distance
         position[1] = cam_height
-        camera = Camera(
+        return Camera(
             tuple(float(v) for v in position),
             tuple(float(v) for v in centre),
             float(focal),
             (int(width), int(img_h)),
         )
+
+    def fits(camera: Camera) -> bool:
         uv, depth = camera.project(pts)
-        inside = (
+        return bool(
             np.all(depth > 0.3)
             and np.all(uv[:, 0] >= margin_frac * width)
             and np.all(uv[:, 0] <= (1 - margin_frac) * width)
             and np.all(uv[:, 1] >= margin_frac * img_h)
             and np.all(uv[:, 1] <= (1 - margin_frac) * img_h)
         )
-        if inside:
-            return camera
-        distance *= 1.03
-    return camera
+
+    near, far = 0.5, 1.0
+    while not fits(at(far)) and far < 100.0:
+        near, far = far, far * 1.5
+    for _ in range(25):  # the closest distance that still fits everything
+        mid = (near + far) / 2
+        near, far = (near, mid) if fits(at(mid)) else (mid, far)
+    return at(far)

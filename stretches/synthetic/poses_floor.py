@@ -111,7 +111,7 @@ SUPINE_THORACIC_ROTATION = StretchMotion(
     },
     main_param="knee_drop",
     faults={
-        "supine_thoracic_rotation.shoulder_lift": FaultSpec("param", 0.45, "trunk", "shoulder_roll", 40.0),
+        "supine_thoracic_rotation.shoulder_lift": FaultSpec("param", 0.44, "trunk", "shoulder_roll", 40.0),
         "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
     },
     entry_s=5.0,
@@ -172,9 +172,9 @@ SUPINE_TWIST = StretchMotion(
     },
     main_param="twist",
     faults={
-        "supine_twist.shoulder_lift": FaultSpec("param", 0.45, "trunk", "shoulder_roll", 40.0),
-        "supine_twist.hand_placement": FaultSpec("param", 0.6, "trunk", "hand_slip", 1.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
+        "supine_twist.shoulder_lift": FaultSpec("param", 0.47, "trunk", "shoulder_roll", 40.0),
+        "supine_twist.hand_placement": FaultSpec("param", 0.66, "trunk", "hand_slip", 1.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 93.0, "deg/s", value=100.0),
     },
     entry_s=4.5,
     hold_s=30.0,
@@ -196,7 +196,7 @@ def stage_supine_hamstring(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.nda
         body_pose(
             f, yaw=-90.0, pitch=-90.0 - bridge,
             hip_r=(raise_deg - bridge, 2.0, 0.0), knee_r=cue["knee_bend"], ankle_r=10.0,
-            hip_l=(-bridge + rest_leg_slope, 2.0, 0.0), knee_l=2.0, ankle_l=-25.0,
+            hip_l=(-bridge - rest_leg_slope, 2.0, 0.0), knee_l=2.0, ankle_l=-25.0,
             shoulder_l=(0.0, 25.0, 0.0), shoulder_r=(0.0, 25.0, 0.0), elbow_l=10.0, elbow_r=10.0,
         ),
         cb,
@@ -233,8 +233,8 @@ SUPINE_HAMSTRING = StretchMotion(
     main_param="leg_raise",
     faults={
         "supine_hamstring.locked_knee": FaultSpec("param", 180.0, "deg", "knee_bend", 0.0),
-        "supine_hamstring.hips_lifting": FaultSpec("param", 0.3, "trunk", "hip_lift_deg", 20.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
+        "supine_hamstring.hips_lifting": FaultSpec("param", 0.34, "trunk", "hip_lift_deg", 20.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 110.0, "deg/s", value=130.0),
     },
     entry_s=5.0,
     hold_s=30.0,
@@ -251,7 +251,7 @@ def stage_supine_figure_four(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.n
     client = place(
         body_pose(
             f, **SUPINE,
-            hip_l=(flex, 5.0, 0.0), knee_l=cue["knee_l"], ankle_l=10.0,
+            hip_l=(flex, 5.0, 0.0), knee_l=cue["knee_l"], ankle_l=cue["ankle_l"],
             hip_r=(flex, 40.0, 50.0), knee_r=100.0, ankle_r=10.0,
             shoulder_l=(0.0, 25.0, 0.0), shoulder_r=(0.0, 25.0, 0.0), elbow_l=10.0, elbow_r=10.0,
         ),
@@ -328,13 +328,14 @@ SUPINE_FIGURE_FOUR = StretchMotion(
     stage=stage_supine_figure_four,
     params={
         "hip_flex": Param(rest=40.0, hold=100.0, sway=1.5),
-        "knee_l": Param(rest=95.0, hold=50.0),
+        "knee_l": Param(rest=86.0, hold=50.0),
+        "ankle_l": Param(rest=-35.0, hold=10.0),  # foot flat on the floor at rest, then on the belly
         "ankle_slip": Param(rest=0.0, hold=0.0),
     },
     main_param="hip_flex",
     faults={
-        "supine_figure_four.ankle_not_crossed": FaultSpec("param", 0.55, "trunk", "ankle_slip", 1.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
+        "supine_figure_four.ankle_not_crossed": FaultSpec("param", 0.63, "trunk", "ankle_slip", 1.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 84.0, "deg/s", value=140.0),
     },
     entry_s=4.5,
     hold_s=30.0,
@@ -356,7 +357,7 @@ def stage_prone_quad(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray, 
         body_pose(
             f, yaw=-90.0, pitch=90.0 + tip,
             hip_r=(tip - lift, 3.0, 0.0), knee_r=bend, ankle_r=-30.0,
-            hip_l=(tip - rest_slope, 3.0, 0.0), knee_l=3.0, ankle_l=-60.0,
+            hip_l=(tip + rest_slope, 3.0, 0.0), knee_l=3.0, ankle_l=-60.0,
             shoulder_l=(160.0, 20.0, 0.0), shoulder_r=(160.0, 20.0, 0.0), elbow_l=100.0, elbow_r=100.0,
             neck=(0.0, 0.0, 60.0), head=(-10.0, 0.0, 20.0),
         ),
@@ -393,9 +394,9 @@ PRONE_QUAD = StretchMotion(
     },
     main_param="knee_bend",
     faults={
-        "prone_quad.hip_lift": FaultSpec("param", 0.35, "trunk", "hip_lift_deg", 22.0),
+        "prone_quad.hip_lift": FaultSpec("param", 0.38, "trunk", "hip_lift_deg", 22.0),
         "prone_quad.knee_overflexion": FaultSpec("param", 20.0, "deg", "knee_bend", 160.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 102.0, "deg/s", value=100.0),
     },
     entry_s=4.5,
     hold_s=30.0,

@@ -80,7 +80,7 @@ def stage_seated_thoracic_extension(cue: Cue, cb: BodySize, pb: BodySize) -> tup
     slide = cue["hands_up"][:, None]
     for side, lateral in (("left", 1.0), ("right", -1.0)):
         back = on_body(client, "chest", (lateral * 0.075, -0.17 * cb.height_m / 1.72, -chest_r - 0.02))
-        neck = on_body(client, "neck", (lateral * 0.04, 0.07 * cb.height_m / 1.72, -neck_r - 0.02))
+        neck = on_body(client, "neck", (lateral * 0.05, 0.07 * cb.height_m / 1.72, -0.4 * neck_r))
         target = back * (1 - slide) + neck * slide
         pole = -axis_of(client, "waist", "up") - 0.5 * axis_of(client, "waist", "forward")
         pole = pole + lateral * axis_of(client, "waist", "left")
@@ -99,10 +99,10 @@ SEATED_THORACIC_EXTENSION = StretchMotion(
     },
     main_param="thoracic_ext",
     faults={
-        "seated_thoracic_extension.lumbar_arch": FaultSpec("param", 36.0, "deg", "lean_back", 30.0),
-        "seated_thoracic_extension.hands_on_neck": FaultSpec("param", 0.1, "trunk", "hands_up", 1.0),
-        "seated_thoracic_extension.neck_extension": FaultSpec("param", 55.0, "deg", "neck_ext", 58.0),
-        "common.jerky_motion": FaultSpec("shove", 85.0, "deg/s", "lean_back", value=40.0, speed=110.0),
+        "seated_thoracic_extension.lumbar_arch": FaultSpec("param", 40.0, "deg", "lean_back", 30.0),
+        "seated_thoracic_extension.hands_on_neck": FaultSpec("param", 0.04, "trunk", "hands_up", 1.0),
+        "seated_thoracic_extension.neck_extension": FaultSpec("param", 53.0, "deg", "neck_ext", 58.0),
+        "common.jerky_motion": FaultSpec("shove", 95.0, "deg/s", "lean_back", value=40.0, speed=110.0),
     },
     entry_s=4.0,
     hold_s=22.0,
@@ -171,10 +171,10 @@ STANDING_BACKBEND = StretchMotion(
     main_param="lean_back",
     faults={
         "standing_backbend.backbend_depth": FaultSpec("param", 40.0, "deg", "lean_back", 40.0),
-        "standing_backbend.support_hands": FaultSpec("param", 0.75, "trunk", "hands_up", 1.0),
-        "standing_backbend.partner_stance": FaultSpec("param", 0.45, "ratio", "stance", 0.0),
+        "standing_backbend.support_hands": FaultSpec("param", 0.78, "trunk", "hands_up", 1.0),
+        "standing_backbend.partner_stance": FaultSpec("param", 0.28, "ratio", "stance", 0.0),
         "standing_backbend.client_collapse": FaultSpec("param", 55.0, "deg", "knee_bend", 55.0),
-        "common.jerky_motion": FaultSpec("shove", 85.0, "deg/s", "lean_back", value=40.0, speed=110.0),
+        "common.jerky_motion": FaultSpec("shove", 95.0, "deg/s", "lean_back", value=40.0, speed=110.0),
     },
     entry_s=4.0,
     hold_s=15.0,
@@ -261,9 +261,9 @@ SEATED_FORWARD_FOLD = StretchMotion(
     },
     main_param="fold",
     faults={
-        "seated_forward_fold.upper_back_rounding": FaultSpec("param", 60.0, "deg", "rounding", 55.0),
-        "seated_forward_fold.pull_speed": FaultSpec("fast_entry", 80.0, "deg/s", value=80.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 110.0, "deg/s", value=110.0),
+        "seated_forward_fold.upper_back_rounding": FaultSpec("param", 77.0, "deg", "rounding", 55.0),
+        "seated_forward_fold.pull_speed": FaultSpec("fast_entry", 94.0, "deg/s", value=80.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 119.0, "deg/s", value=110.0),
     },
     entry_s=5.0,
     hold_s=32.0,
@@ -323,8 +323,8 @@ STRADDLE_FOLD = StretchMotion(
     main_param="fold",
     faults={
         "straddle_fold.locked_knees": FaultSpec("param", 180.0, "deg", "knee_bend", 0.0),
-        "straddle_fold.pull_speed": FaultSpec("fast_entry", 80.0, "deg/s", value=80.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 110.0, "deg/s", value=110.0),
+        "straddle_fold.pull_speed": FaultSpec("fast_entry", 82.0, "deg/s", value=80.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=110.0),
     },
     entry_s=5.0,
     hold_s=30.0,
@@ -401,9 +401,9 @@ BUTTERFLY = StretchMotion(
     },
     main_param="fold",
     faults={
-        "butterfly.soles_apart": FaultSpec("param", 0.65, "trunk", "feet_apart_m", 0.12),
-        "butterfly.hand_placement": FaultSpec("param", 0.7, "trunk", "hands_off", 1.0),
-        "common.jerky_motion": FaultSpec("shove", 85.0, "deg/s", value=40.0, speed=110.0),
+        "butterfly.soles_apart": FaultSpec("param", 0.66, "trunk", "feet_apart_m", 0.12),
+        "butterfly.hand_placement": FaultSpec("param", 0.73, "trunk", "hands_off", 1.0),
+        "common.jerky_motion": FaultSpec("shove", 93.0, "deg/s", value=40.0, speed=110.0),
     },
     entry_s=4.5,
     hold_s=30.0,
@@ -442,7 +442,12 @@ def stage_childs_pose(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray,
         w = sink[:, None]
         target = under * (1 - w) + ahead * w
         target[:, 1] = cb.surface_radius_m("hand") + 0.05
-        reach(client, side, target, pole=np.array([-0.2, 0.3, 0.6 * lateral]), weight=1.0 - sit_up,
+        # Sitting up at the end: the hands come back to rest on the thighs.
+        thigh = 0.4 * client.point(*MID_HIP) + 0.6 * client.point(*MID_KNEE)
+        thigh = thigh + np.array([0.0, cb.surface_radius_m("thigh") + 0.03, 0.1 * lateral * s])
+        up = sit_up[:, None]
+        target = target * (1 - up) + thigh * up
+        reach(client, side, target, pole=np.array([-0.2, 0.3, 0.6 * lateral]), weight=np.ones(f),
               palm_normal=np.array([0.0, -1.0, 0.0]))
     # Partner stands over the client's outstretched arms facing the hips, bends and works on the low back.
     lean = 60.0 + 30.0 * cue.contact
@@ -482,9 +487,9 @@ CHILDS_POSE = StretchMotion(
     },
     main_param="sink",
     faults={
-        "childs_pose.hips_off_heels": FaultSpec("param", 0.65, "trunk", "hips_up", 1.0),
-        "childs_pose.pressure_position": FaultSpec("param", 0.5, "trunk", "hands_up", 1.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
+        "childs_pose.hips_off_heels": FaultSpec("param", 0.77, "trunk", "hips_up", 1.0),
+        "childs_pose.pressure_position": FaultSpec("param", 0.61, "trunk", "hands_up", 1.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 95.0, "deg/s", value=100.0),
     },
     main_span_deg=70.0,
     entry_s=4.0,
