@@ -258,7 +258,8 @@ def _speed_of_ramp(rate_deg_s, fps=30.0, jitter_deg=0.0, drop_every=0, seed=0):
         keep[::drop_every] = False
     t = t[keep]
     angle = rate_deg_s * t + rng.normal(0.0, jitter_deg, t.shape)
-    return m.angular_speed_deg_s(angle, t)
+    # The engine smooths landmarks before any angle is taken; do the same to the angle here.
+    return m.angular_speed_deg_s(m.smooth(angle, t, m.LANDMARK_SMOOTHING_S), t)
 
 
 @pytest.mark.parametrize(
