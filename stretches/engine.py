@@ -10,8 +10,9 @@ A test holds the two paths to identical events.
 Warnings: a check's metric is compared only in its phases (hold, or entry and hold). The condition must
 last `debounce_s` before a warning starts (its start_s is when the condition began); it clears once the
 metric stays back past threshold ∓ hysteresis for `CLEAR_S` (end_s = when it went back). Hidden landmarks
-pause a check: a pending warning is dropped, an active one survives gaps up to `MAX_GAP_S` and otherwise
-ends when the landmarks were last seen.
+pause a check: a pending warning survives a dropped detection of up to `BRIDGE_GAP_S` (it still needs the
+condition on both sides of the gap) and starts over after a longer one; an active warning survives gaps up
+to `MAX_GAP_S` and otherwise ends when the landmarks were last seen.
 
 common.not_visible is a status, not a warning: it is reported in `Events.not_visible` (key "not_visible"
 in events.json, next to the spec's keys, which are all kept) with the paused check and the hidden landmark
@@ -49,7 +50,8 @@ from vision.track import Track
 
 CLEAR_S = 0.3  # the metric must stay cleared this long before a warning ends
 MAX_GAP_S = 1.0  # an active warning survives hidden landmarks this long
-HISTORY_S = 1.0  # live history kept; must cover the longest causal window (speed: 0.4 s)
+HISTORY_S = 1.0  # live history kept; must cover the longest causal window (speed: 0.4 + 0.4 s)
+BRIDGE_GAP_S = 0.5  # a pending warning survives hidden frames this long (a dropped detection, not a change)
 HOLD_MATCH_SLACK_S = 1.0  # a hold-only warning may start this long before its recorded hold
 
 # Warning-machine input categories.
@@ -306,8 +308,6 @@ class WarningMachine:
             self.pending_peak = -np.inf
             return n
         if cat == CAT_HIDDEN:
-            self.pending_since = None
-            self.pending_peak = -np.inf
             if self.hidden_since is None:
                 self.hidden_since = float(t_s[i])
             if mask is not None:
@@ -342,6 +342,13 @@ class WarningMachine:
         if self.active:
             self.active_peak = max(self.active_peak, float(np.max(bad[i:n])))
             return n
+        if (
+            self.pending_since is not None
+            and self.last_visible_s is not None
+            and t_s[i] - self.last_visible_s > BRIDGE_GAP_S
+        ):
+            self.pending_since = None  # hidden too long: start over, never assume what happened meanwhile
+            self.pending_peak = -np.inf
         if self.pending_since is None:
             self.pending_since = float(t_s[i])
         k = _first_reaching(t_s, i, self.pending_since, self.check.debounce_s)

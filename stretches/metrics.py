@@ -32,6 +32,7 @@ from vision.landmarks import Landmark as L
 
 VISIBILITY_GATE = 0.5  # a landmark below this MediaPipe visibility is treated as hidden
 SPEED_WINDOW_S = 0.4  # angular speed = change of the mean angle between the two halves of this window
+SPEED_GAP_BRIDGE_S = 0.4  # after a gap, the older half-window may reach this much further back
 LANDMARK_SMOOTHING_S = 0.25  # causal mean of each visible landmark over this window, before any metric
 SMOOTHING_WINDOW_S = 0.0  # optional extra causal mean of per-frame metrics (0 = off: landmarks are smoothed)
 THIGH_PER_TRUNK = 0.85  # anthropometric thigh / trunk ratio, for the image-only knee-drop estimate
@@ -313,11 +314,18 @@ def angular_speed_deg_s(
     """
     half = window_s / 2.0
     t_s = np.asarray(t_s, dtype=np.float64)
-    newer = causal_window_mean(angle_deg, t_s, half, 0.0)
-    older = causal_window_mean(angle_deg, t_s, window_s, half)
     finite = np.isfinite(angle_deg)
-    t_newer = causal_window_mean(np.where(finite, t_s, np.nan), t_s, half, 0.0)
-    t_older = causal_window_mean(np.where(finite, t_s, np.nan), t_s, window_s, half)
+    t_seen = np.where(finite, t_s, np.nan)
+    newer = causal_window_mean(angle_deg, t_s, half, 0.0)
+    t_newer = causal_window_mean(t_seen, t_s, half, 0.0)
+    older = causal_window_mean(angle_deg, t_s, window_s, half)
+    t_older = causal_window_mean(t_seen, t_s, window_s, half)
+    # Right after a detection gap the older half may be empty: reach further back, up to SPEED_GAP_BRIDGE_S.
+    older_far = causal_window_mean(angle_deg, t_s, window_s + SPEED_GAP_BRIDGE_S, half)
+    t_older_far = causal_window_mean(t_seen, t_s, window_s + SPEED_GAP_BRIDGE_S, half)
+    empty = ~np.isfinite(older)
+    older = np.where(empty, older_far, older)
+    t_older = np.where(empty, t_older_far, t_older)
     with np.errstate(invalid="ignore", divide="ignore"):
         speed = np.abs(newer - older) / (t_newer - t_older)
     return np.where(finite & (t_newer > t_older), speed, np.nan)
