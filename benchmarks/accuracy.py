@@ -13,7 +13,7 @@ analyze`) on each clip, and compares its events.json and track with the clip's g
               role errors clips whose "client" is not the real client
 
     python benchmarks/accuracy.py                # full set; clips and tracks are cached, re-runs only score
-    python benchmarks/accuracy.py --quick        # one good and one fault clip per stretch
+    python benchmarks/accuracy.py --quick        # only the 22 sample clips
     python benchmarks/accuracy.py --jobs 2 --work DIR --json results.json
 
 Targets (issue #4): each check recall >= 90 % with <= 0.5 false warnings per minute of good form; both
@@ -44,8 +44,6 @@ VIEWS = ((0.0, "auto"), (25.0, "auto"), (-30.0, "mid"), (0.0, "high"), (15.0, "l
          (-15.0, "high"), (30.0, "mid"), (-20.0, "auto"))
 BODIES = (("medium", "tall"), ("small", "broad"), ("tall", "medium"), ("broad", "small"), ("small", "tall"))
 SPEEDS = (1.0, 0.8, 1.25, 1.1)
-# A take held past the maximum is long to render; included with --with-long-holds.
-SKIPPED_FAULTS = ("common.hold_long",)
 
 
 @dataclass(frozen=True)
@@ -61,26 +59,40 @@ class EvalClip:
     partner_body: str
     speed: float
     seed: int
+    sample: bool = False  # one of the sample_videos/ clips (rendered there by `python -m stretches.samples`)
 
 
-def evaluation_set(quick: bool = False, with_long_holds: bool = False) -> list[EvalClip]:
-    """Good-form takes (two per stretch, one per side for per-side stretches) plus one take per fault."""
+def evaluation_set(quick: bool = False, with_commons: bool = False,
+                   with_good_variants: bool = False) -> list[EvalClip]:
+    """The 22 sample clips plus a take of every other fault the model can inject for each stretch, each
+    under another camera angle/height, body pair, look and speed than the samples.
+
+    `with_good_variants` adds a second good-form take of each stretch; `with_commons` adds the
+    common.jerky_motion / hold_short / hold_long takes (long renders).
+    """
+    from stretches.catalog import STRETCHES
+    from stretches.samples import sample_specs
     from stretches.synthetic import INJECTABLE_FAULTS, PER_SIDE, STRETCH_IDS
 
-    clips: list[EvalClip] = []
+    clips = [EvalClip(s.name, s.stretch_id, s.fault, s.side, s.camera_azimuth_deg, str(s.camera_height),
+                      s.image_size, s.client_body, s.partner_body, 1.0, s.seed, sample=True)
+             for s in sample_specs()]
+    if quick:
+        return clips
+    covered = {c.fault for c in clips}
     k = 0
-    for stretch_id in STRETCH_IDS:
-        faults = [f for f in INJECTABLE_FAULTS[stretch_id] if with_long_holds or f not in SKIPPED_FAULTS]
-        if quick:
-            faults = [f for f in faults if not f.startswith("common.")][:1]
-        plan: list[str | None] = [None] if quick else [None, None]
-        plan += faults
-        for index, fault in enumerate(plan):
-            azimuth, height = VIEWS[(k * 3) % len(VIEWS)]
-            client, partner = BODIES[k % len(BODIES)]
+    for stretch_id in STRETCHES:  # the spec's order, so a clip's variant never shifts
+        if stretch_id not in STRETCH_IDS:
+            continue
+        faults = [f for f in INJECTABLE_FAULTS[stretch_id]
+                  if f not in covered and (with_commons or not f.startswith("common."))]
+        plan: list[str | None] = [None] if with_good_variants else []
+        for index, fault in enumerate([*plan, *faults]):
+            azimuth, height = VIEWS[(k * 3 + 1) % len(VIEWS)]
+            client, partner = BODIES[(k + 2) % len(BODIES)]
             kind = "good" if fault is None else fault.split(".", 1)[1]
             clips.append(EvalClip(
-                name=f"{stretch_id}__{kind}__{index}",
+                name=f"eval_{stretch_id}__{kind}",
                 stretch_id=stretch_id,
                 fault=fault,
                 side=("right", "left")[index % 2] if stretch_id in PER_SIDE else None,
@@ -104,35 +116,61 @@ def _scenario(clip: EvalClip):
         camera_azimuth_deg=clip.camera_azimuth_deg, camera_height=clip.camera_height,
         image_size=clip.image_size, client_body=BODY_SIZES[clip.client_body],
         partner_body=BODY_SIZES[clip.partner_body], speed=clip.speed,
+        lead_in_s=1.5, tail_s=1.5,
     )
 
 
+def clip_video(clip: EvalClip, work: Path) -> Path:
+    from stretches.samples import SAMPLES_DIR
+
+    return (SAMPLES_DIR if clip.sample else work / "clips") / f"{clip.name}.mp4"
+
+
 def run_clip(clip: EvalClip, work: Path, rerun_analysis: bool = False) -> dict:
-    """Render (cached) and analyze (cached) one clip; returns timings."""
+    """Render (cached; samples come from sample_videos/) and analyze (cached) one clip; returns timings."""
     from stretches.render_clip import TRUTH_JSON_SUFFIX
-    from stretches.samples import render_session_clip
+    from stretches.samples import build_samples, render_session_clip
     from stretches.session import analyze
     from stretches.synthetic import simulate
 
-    clips_dir, runs_dir = work / "clips", work / "runs" / clip.name
-    video = clips_dir / f"{clip.name}.mp4"
-    spec_path = clips_dir / f"{clip.name}.spec.json"
-    spec = json.dumps(asdict(clip), sort_keys=True)
-    timings = {"clip": clip.name}
-    fresh = not (video.is_file() and (clips_dir / f"{clip.name}{TRUTH_JSON_SUFFIX}").is_file()
-                 and spec_path.is_file() and spec_path.read_text() == spec)
-    if fresh:
-        started = time.time()
-        session = simulate(_scenario(clip))
-        render_session_clip(session, clips_dir, clip.name, style_seed=clip.seed, crf=23,
-                            meta={"eval_clip": clip.name})
-        spec_path.write_text(spec)
-        timings["render_s"] = round(time.time() - started, 1)
-    if fresh or rerun_analysis or not (runs_dir / "events.json").is_file():
+    video = clip_video(clip, work)
+    runs_dir = work / "runs" / clip.name
+    timings: dict = {"clip": clip.name}
+    truth_json = video.with_name(video.stem + TRUTH_JSON_SUFFIX)
+    if clip.sample:
+        fresh = not (video.is_file() and truth_json.is_file())
+        if fresh:
+            started = time.time()
+            build_samples(only=[clip.name])
+            timings["render_s"] = round(time.time() - started, 1)
+    else:
+        spec_path = video.with_name(video.stem + ".spec.json")
+        spec = json.dumps(asdict(clip), sort_keys=True)
+        fresh = not (video.is_file() and truth_json.is_file() and spec_path.is_file()
+                     and spec_path.read_text() == spec)
+        if fresh:
+            started = time.time()
+            session = simulate(_scenario(clip))
+            render_session_clip(session, video.parent, clip.name, style_seed=clip.seed, crf=23,
+                                meta={"eval_clip": clip.name})
+            spec_path.write_text(spec)
+            timings["render_s"] = round(time.time() - started, 1)
+    stale = (runs_dir / "events.json").is_file() and (
+        (runs_dir / "events.json").stat().st_mtime < video.stat().st_mtime)
+    if fresh or stale or rerun_analysis or not (runs_dir / "events.json").is_file():
         started = time.time()
         analyze(video, clip.stretch_id, runs_dir, write_video=False)
         timings["analyze_s"] = round(time.time() - started, 1)
     return timings
+
+
+def rescore_clip(clip: EvalClip, work: Path) -> None:
+    """events.json again from the cached track (same roles as stored), without re-running inference."""
+    from stretches.session import check_track
+
+    runs_dir = work / "runs" / clip.name
+    events = check_track(runs_dir / "track.npz", clip.stretch_id)
+    (runs_dir / "events.json").write_text(json.dumps(events.to_dict(), indent=2) + "\n")
 
 
 # ------------------------------------------------------------------------------------------------ scoring
@@ -196,7 +234,7 @@ def score(clips: list[EvalClip], work: Path) -> dict:
     totals = {"frames": 0, "frames_both": 0, "swaps": 0, "role_errors": 0, "clips": 0, "swap_clips": [],
               "role_error_clips": []}
     for clip in clips:
-        truth = load_truth(work / "clips" / f"{clip.name}.mp4")
+        truth = load_truth(clip_video(clip, work))
         run = work / "runs" / clip.name
         events = json.loads((run / "events.json").read_text())
         track = Track.load(run / "track.npz")
@@ -269,15 +307,21 @@ def format_table(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK_DIR, help="cache for clips and runs")
-    parser.add_argument("--quick", action="store_true", help="one good and one fault clip per stretch")
-    parser.add_argument("--with-long-holds", action="store_true", help="also render common.hold_long takes")
+    parser.add_argument("--quick", action="store_true", help="only the 22 sample clips")
+    parser.add_argument("--with-good-variants", action="store_true",
+                        help="also a second good-form take of each stretch")
+    parser.add_argument("--with-commons", action="store_true",
+                        help="also common.jerky_motion / hold_short / hold_long takes")
     parser.add_argument("--jobs", type=int, default=1, help="clips rendered/analyzed in parallel")
     parser.add_argument("--rerun-analysis", action="store_true", help="re-run analyze on cached clips")
+    parser.add_argument("--rescore", action="store_true",
+                        help="re-evaluate the checks on the cached tracks (after an engine change) and score")
     parser.add_argument("--only", nargs="*", help="clip names (see --list)")
     parser.add_argument("--list", action="store_true", help="list the evaluation clips and exit")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
-    clips = evaluation_set(args.quick, args.with_long_holds)
+    clips = evaluation_set(args.quick, args.with_commons, args.with_good_variants)
     if args.only:
         clips = [c for c in clips if c.name in set(args.only)]
     if args.list:
@@ -287,7 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     print(f"{len(clips)} clips, work dir {args.work}", flush=True)
-    if args.jobs > 1:
+    if args.rescore:
+        for clip in clips:
+            rescore_clip(clip, args.work)
+    elif args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
             futures = [pool.submit(run_clip, c, args.work, args.rerun_analysis) for c in clips]
             for future in futures:
@@ -297,7 +344,10 @@ def main(argv: list[str] | None = None) -> int:
             print(run_clip(clip, args.work, args.rerun_analysis), flush=True)
     result = score(clips, args.work)
     result["elapsed_s"] = round(time.time() - started, 1)
-    print(format_table(result))
+    table = format_table(result)
+    print(table)
+    if args.markdown:
+        args.markdown.write_text(table + "\n")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
     return 0

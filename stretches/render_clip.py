@@ -98,7 +98,7 @@ def write_mp4(frames: Iterable[np.ndarray], path: Path, fps: float, crf: int = 2
                     stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1000))
                     stream.width, stream.height = width, height
                     stream.pix_fmt = "yuv420p"
-                    stream.options = {"crf": str(crf), "preset": "medium", "threads": "1"}
+                    stream.options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
                 video_frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
                 for packet in stream.encode(video_frame):
                     container.mux(packet)
