@@ -368,8 +368,8 @@ def stage_butterfly(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray, n
     # Partner stands close behind in a wide stance, bends down and presses the inner thighs. The fault: the
     # partner straightens a little and props the hands on their own knees instead.
     off = cue["hands_off"]
-    bend = 40.0 + 60.0 * cue.contact - 15.0 * off
-    lean = 40.0 + 35.0 * cue.contact - 20.0 * off
+    bend = 10.0 + 90.0 * cue.contact - 15.0 * off
+    lean = 8.0 + 67.0 * cue.contact - 20.0 * off
     partner = place(
         body_pose(
             f, yaw=90.0, pitch=lean,
@@ -450,8 +450,8 @@ def stage_childs_pose(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray,
         reach(client, side, target, pole=np.array([-0.2, 0.3, 0.6 * lateral]), weight=np.ones(f),
               palm_normal=np.array([0.0, -1.0, 0.0]))
     # Partner stands over the client's outstretched arms facing the hips, bends and works on the low back.
-    lean = 60.0 + 30.0 * cue.contact
-    bend = 30.0 + 25.0 * cue.contact
+    lean = 10.0 + 80.0 * cue.contact
+    bend = 8.0 + 47.0 * cue.contact
     partner = place(
         body_pose(
             f, yaw=-90.0, pitch=lean,
