@@ -8,7 +8,7 @@ vision/, stretches/ and appkit/.
 import streamlit as st
 
 from appkit.rtc import note_page
-from appkit.ui import inject_css
+from appkit.ui import inject_css, keep_widget_values
 
 st.set_page_config(page_title="StretchGuard", layout="wide")
 
@@ -22,5 +22,6 @@ page = st.navigation(
     ]
 )
 note_page(st.session_state, page.url_path or "live")
+keep_widget_values(st.session_state)
 inject_css()
 page.run()

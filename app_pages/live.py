@@ -17,7 +17,9 @@ WEBRTC_KEY = "live-camera"
 PHASE_LABELS = {"rest": "Get into position", "approach": "Moving into the stretch", "release": "Releasing"}
 
 st.title("Live")
-processor: LiveProcessor = st.session_state.setdefault("live_processor", LiveProcessor())
+if "live_processor" not in st.session_state:
+    st.session_state["live_processor"] = LiveProcessor()
+processor: LiveProcessor = st.session_state["live_processor"]
 
 catalog = ui.catalog()
 mode = st.radio("What are you doing?", ["One stretch", "Lower-back routine (7 stretches)"], horizontal=True,
@@ -57,7 +59,7 @@ with video_column:
         rtc_configuration=rtc_config,
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
         video_frame_callback=processor.on_frame,
-        on_video_ended=processor.stop_recording,
+        on_video_ended=processor.on_stream_ended,
         async_processing=True,
     )
     st.caption("Camera: side-on to the client's long axis, both people fully in frame; for floor stretches "

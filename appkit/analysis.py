@@ -189,7 +189,14 @@ def annotated_for(analysis: Analysis, events: dict, thresholds=None,
     name = f"annotated-{key}.mp4" if key else "annotated.mp4"
     path = analysis.folder / name
     if not path.is_file():
-        render_annotated_video(analysis.source_video, analysis.track(), events, path, progress=progress)
+        track = analysis.track()
+        if track.roles is None and events.get("roles"):  # a live recording: roles come from its events
+            names = [""] * track.num_people
+            for role, index in events["roles"].items():
+                if 0 <= int(index) < track.num_people and not names[int(index)]:
+                    names[int(index)] = role
+            track = track.with_roles(tuple(names))
+        render_annotated_video(analysis.source_video, track, events, path, progress=progress)
     return path
 
 

@@ -24,6 +24,7 @@ from appkit.recorder import SessionRecorder
 
 _STATS_WINDOW_S = 2.0
 ROLE_DECISION_FRAMES = 10  # frames with both people seen before client and partner are told apart
+ROLE_FALLBACK_FRAMES = 30  # frames with anyone seen before a provisional decision (one person hidden)
 
 
 def field_of(item: Any, name: str, default: Any = None) -> Any:
@@ -127,6 +128,8 @@ def guidance_from_hidden(hidden: Sequence[str], landmarks: np.ndarray, roles: di
             index = Landmark[landmark_name.upper()].value
         except KeyError:
             index = None
+        if person is not None and person < landmarks.shape[0] and np.isnan(landmarks[person, :, 0]).all():
+            continue  # the whole person is missing: the people count already says so
         if person is not None and index is not None and person < landmarks.shape[0]:
             x, y = landmarks[person, index, 0], landmarks[person, index, 1]
             inside = _EDGE_MARGIN <= x <= 1 - _EDGE_MARGIN and _EDGE_MARGIN <= y <= 1 - _EDGE_MARGIN
@@ -184,6 +187,7 @@ class LiveProcessor:
         self._client_choice: str | None = None
         self._role_frames: list[np.ndarray] = []
         self._roles: dict[str, int] | None = None
+        self._roles_confident = False
         self._draw = draw
         self._clock = clock
         self._lock = threading.Lock()
@@ -266,6 +270,11 @@ class LiveProcessor:
         self._recordings.append(path)
         return path
 
+    def on_stream_ended(self) -> None:
+        """streamlit-webrtc on_video_ended: save any recording; the next stream starts fresh statistics."""
+        self.stop_recording()
+        self._stats = _Stats()
+
     def pipeline_stage_ms(self) -> dict[str, float]:
         """Mean ms per frame of each pose-pipeline stage so far (empty before the first frame)."""
         times = getattr(self._pipeline, "times", None)
@@ -329,6 +338,7 @@ class LiveProcessor:
             if self._evaluator_version != self._config_version:
                 # New stretch, thresholds or client choice: roles are decided again from fresh frames.
                 self._evaluator, self._roles, self._role_frames = None, None, []
+                self._roles_confident = False
                 self._evaluator_version = self._config_version
                 self._prev_phase = ""
             stretch_id, thresholds, client = self._stretch_id, self._thresholds, self._client_choice
@@ -338,16 +348,7 @@ class LiveProcessor:
         world = field_of(poses, "world")
         present = ~np.isnan(landmarks[..., 0]).all(axis=-1) if landmarks.size else np.zeros(0, bool)
         people = int(present.sum())
-        evaluator = self._evaluator
-        if evaluator is None and stretch_id is not None and people >= 2:
-            self._role_frames.append(landmarks)
-            if len(self._role_frames) >= ROLE_DECISION_FRAMES:
-                roles = self._role_assigner(stretch_id, np.stack(self._role_frames), image_size, client)
-                evaluator = self._evaluator_factory(stretch_id, thresholds, roles, image_size)
-                with self._lock:
-                    if self._evaluator_version == self._config_version:
-                        self._evaluator, self._roles = evaluator, roles
-                self._role_frames = []
+        evaluator = self._maybe_decide_roles(stretch_id, thresholds, client, landmarks, people, image_size)
         status = None
         if evaluator is not None:
             status = evaluator.update(t_ms, landmarks, world, image_size=image_size)
@@ -359,6 +360,33 @@ class LiveProcessor:
         state.pop("events", None)
         annotated = self._overlay(frame_bgr, landmarks, state)
         return annotated, state
+
+    def _maybe_decide_roles(self, stretch_id: str | None, thresholds: Any, client: str | None,
+                            landmarks: np.ndarray, people: int, image_size: tuple[int, int]) -> Any:
+        """Tell client from partner by posture, then (re)create the evaluator with those roles.
+
+        Decided after ROLE_DECISION_FRAMES frames showing both people, or provisionally after
+        ROLE_FALLBACK_FRAMES frames with anyone (a partner hidden behind the client must not stall the
+        checks); a provisional decision is revisited once both people have been seen.
+        """
+        evaluator = self._evaluator
+        if stretch_id is None or (evaluator is not None and self._roles_confident) or people == 0:
+            return evaluator
+        self._role_frames.append(landmarks)
+        self._role_frames = self._role_frames[-ROLE_FALLBACK_FRAMES:]
+        both = sum(int((~np.isnan(f[..., 0]).all(axis=-1)).sum() >= 2) for f in self._role_frames)
+        confident = both >= ROLE_DECISION_FRAMES
+        if not confident and (evaluator is not None or len(self._role_frames) < ROLE_FALLBACK_FRAMES):
+            return evaluator
+        roles = self._role_assigner(stretch_id, np.stack(self._role_frames), image_size, client)
+        if evaluator is None or roles != self._roles:
+            evaluator = self._evaluator_factory(stretch_id, thresholds, roles, image_size)
+        with self._lock:
+            if self._evaluator_version == self._config_version:
+                self._evaluator, self._roles, self._roles_confident = evaluator, roles, confident
+        if confident:
+            self._role_frames = []
+        return evaluator
 
     def _state_from(self, status: Any, people: int, landmarks: np.ndarray) -> dict:
         state: dict[str, Any] = {"people": people, "guidance": list(people_guidance(people)),

@@ -25,6 +25,22 @@ _CSS = """
 """
 
 
+# Widget values that should survive a visit to another page (Streamlit forgets a widget's value when a run
+# does not draw it). Only widgets created without an explicit value/index may be listed.
+PERSISTENT_KEYS = ("live_mode", "live_stretch", "live_profile", "live_client", "live_cue", "review_source",
+                   "review_sample", "review_profile", "tune_stretch", "tune_check")
+_KEEP = "_keep:"
+
+
+def keep_widget_values(state) -> None:
+    """Call at the top of every run: restores remembered values of widgets the last page did not draw."""
+    for key in PERSISTENT_KEYS:
+        if key in state:
+            state[_KEEP + key] = state[key]
+        elif _KEEP + key in state:
+            state[key] = state[_KEEP + key]
+
+
 def inject_css() -> None:
     st.markdown(_CSS, unsafe_allow_html=True)
 
