@@ -233,6 +233,7 @@ def score(clips: list[EvalClip], work: Path) -> dict:
 
     totals = {"frames": 0, "frames_both": 0, "swaps": 0, "role_errors": 0, "clips": 0, "swap_clips": [],
               "role_error_clips": []}
+    per_stretch: dict[str, dict] = {}
     for clip in clips:
         truth = load_truth(clip_video(clip, work))
         run = work / "runs" / clip.name
@@ -258,6 +259,12 @@ def score(clips: list[EvalClip], work: Path) -> dict:
         totals["frames"] += coverage["frames"]
         totals["frames_both"] += coverage["frames_both_people"]
         swaps, majority = identity_swaps(track.landmarks, track.image_size, truth.joints_2d)
+        stretch_row = per_stretch.setdefault(clip.stretch_id, {"clips": 0, "frames": 0, "frames_both": 0,
+                                                               "swaps": 0, "role_errors": 0})
+        stretch_row["clips"] += 1
+        stretch_row["frames"] += coverage["frames"]
+        stretch_row["frames_both"] += coverage["frames_both_people"]
+        stretch_row["swaps"] += swaps
         totals["swaps"] += swaps
         if swaps:
             totals["swap_clips"].append(clip.name)
@@ -265,6 +272,7 @@ def score(clips: list[EvalClip], work: Path) -> dict:
         if client_slot is None or majority.get(client_slot) != truth.roles["client"]:
             totals["role_errors"] += 1
             totals["role_error_clips"].append(clip.name)
+            stretch_row["role_errors"] += 1
         totals["clips"] += 1
     rows = []
     for check_id in sorted(per_check):
@@ -284,7 +292,7 @@ def score(clips: list[EvalClip], work: Path) -> dict:
                "identity_swaps": totals["swaps"],
                "swap_clips": totals["swap_clips"], "role_errors": totals["role_errors"],
                "role_error_clips": totals["role_error_clips"]}
-    return {"checks": rows, "overall": overall}
+    return {"checks": rows, "overall": overall, "stretches": per_stretch}
 
 
 def format_table(result: dict) -> str:
@@ -297,6 +305,12 @@ def format_table(result: dict) -> str:
         lines.append(f"| {row['check']} | {row['faults']} | {recall} | {row['false_per_min']:.2f} "
                      f"({row['false_warnings']} in {row['good_minutes']:.1f}) | {latency} | "
                      f"{'met' if row['meets_target'] else 'MISSED'} |")
+    lines += ["", "| stretch | clips | both people found | identity swaps | role errors |",
+              "|---|---|---|---|---|"]
+    for stretch_id, row in result.get("stretches", {}).items():
+        share = row["frames_both"] / row["frames"] * 100 if row["frames"] else 0.0
+        lines.append(f"| {stretch_id} | {row['clips']} | {share:.1f}% | {row['swaps']} | "
+                     f"{row['role_errors']} |")
     o = result["overall"]
     lines += ["", f"Clips: {o['clips']}, frames: {o['frames']}. Both people found on "
                   f"{o['both_found_frac'] * 100:.1f}% of frames ({o['frames_both_people']}/{o['frames']}); "

@@ -274,3 +274,37 @@ def test_sample_videos_are_complete_small_and_match_their_truth():
         else:
             assert [f.check_id for f in truth.faults] == [spec.fault], video.name
             assert all(0 < f.start_s < f.end_s <= truth.duration_s for f in truth.faults), video.name
+
+
+def _accuracy_module():
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
+    spec = importlib.util.spec_from_file_location("accuracy_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is created
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_counts_identity_swaps_against_the_truth():
+    """A tracker that exchanges the two people for 10 frames and back makes two swaps; a steady one none."""
+    accuracy = _accuracy_module()
+    rng = np.random.default_rng(3)
+    frames = 40
+    truth_2d = np.stack([np.tile(rng.uniform(100, 250, (1, 33, 2)), (frames, 1, 1)),
+                         np.tile(rng.uniform(350, 550, (1, 33, 2)), (frames, 1, 1))], axis=1)
+    truth_2d += rng.normal(0, 2, truth_2d.shape)
+    tracked = np.concatenate([truth_2d / np.array([640, 480]), np.ones(truth_2d.shape[:-1] + (2,))], axis=-1)
+    steady = tracked.astype(np.float32)
+    swapped = steady.copy()
+    swapped[15:25] = steady[15:25, ::-1]
+    flicker = steady.copy()
+    flicker[30] = steady[30, ::-1]  # a single crossed frame is noise, not a swap
+    assert accuracy.identity_swaps(steady, (640, 480), truth_2d) == (0, {0: 0, 1: 1})
+    assert accuracy.identity_swaps(swapped, (640, 480), truth_2d)[0] == 2
+    assert accuracy.identity_swaps(flicker, (640, 480), truth_2d)[0] == 0
+    reversed_roles = steady[:, ::-1].copy()
+    assert accuracy.identity_swaps(reversed_roles, (640, 480), truth_2d) == (0, {0: 1, 1: 0})
