@@ -163,6 +163,26 @@ def _scenario_summary(scenario) -> dict:
     }
 
 
+def rewrite_truth(folder: Path = SAMPLES_DIR, only: list[str] | None = None) -> None:
+    """Re-write the truth files of existing clips from the (deterministic) simulation, without rendering."""
+    from stretches.render_clip import load_truth, save_truth
+    from stretches.synthetic import simulate
+
+    for spec in sample_specs():
+        if only and spec.name not in only:
+            continue
+        video = folder / f"{spec.name}.mp4"
+        if not video.is_file():
+            continue
+        old = load_truth(video)
+        session = simulate(scenario_for(spec))
+        truth = session_truth(session, old.meta)
+        if truth.t_ms.size != old.t_ms.size:
+            raise SystemExit(f"{spec.name}: the simulation changed length; re-render it")
+        save_truth(truth, folder / spec.name)
+        print(f"{spec.name}: truth rewritten", flush=True)
+
+
 def build_samples(folder: Path = SAMPLES_DIR, only: list[str] | None = None, crf: int = 26) -> list[Path]:
     from stretches.synthetic import simulate
 
@@ -226,10 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="sample names to rebuild (default: all)")
     parser.add_argument("--crf", type=int, default=26, help="H.264 quality, lower = larger (default: 26)")
     parser.add_argument("--list", action="store_true", help="list the sample names and exit")
+    parser.add_argument("--truth-only", action="store_true",
+                        help="re-write the truth files of existing clips without rendering")
     args = parser.parse_args(argv)
     if args.list:
         for spec in sample_specs():
             print(spec.name)
+        return 0
+    if args.truth_only:
+        rewrite_truth(args.out, args.only)
+        write_index(args.out)
         return 0
     build_samples(args.out, args.only, crf=args.crf)
     return 0
