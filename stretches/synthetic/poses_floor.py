@@ -393,12 +393,13 @@ PRONE_QUAD = StretchMotion(
         "hip_lift_deg": Param(rest=0.0, hold=0.0),
     },
     main_param="knee_bend",
+    release_s=5.0,
     faults={
         "prone_quad.hip_lift": FaultSpec("param", 0.38, "trunk", "hip_lift_deg", 22.0),
         "prone_quad.knee_overflexion": FaultSpec("param", 20.0, "deg", "knee_bend", 160.0),
         "common.jerky_motion": FaultSpec("fast_entry", 102.0, "deg/s", value=100.0),
     },
-    entry_s=4.5,
+    entry_s=6.0,
     hold_s=30.0,
     hold_range_s=(30.0, 30.0),
 )

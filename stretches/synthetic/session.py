@@ -74,7 +74,7 @@ class Scenario:
     drop_rate: float = 0.0
     hidden_landmarks: tuple[tuple[str, int], ...] = ()  # (role, Landmark) pairs the estimator cannot see
     hidden_window_s: tuple[float, float] | None = None  # None: hidden for the whole take
-    speed: float = 1.0  # > 1 = quicker entry and release (a good-form take stays below ~2)
+    speed: float = 1.0  # > 1 = quicker entry and release (good form stays under the jerky limit to ~1.5)
     hold_s: float | None = None  # None: the stretch's typical good hold
     fault_start_s: float | None = None  # None: a third of the way into the hold
     fault_duration_s: float = FAULT_DURATION_S
