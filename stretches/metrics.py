@@ -23,7 +23,7 @@ Conventions the synthetic model and the tests rely on:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,18 +43,59 @@ WORLD_DOWN = np.array([0.0, 1.0, 0.0])  # MediaPipe world axes: y points down
 
 @dataclass(frozen=True)
 class PoseFrames:
-    """The evaluated frames of both people, gated: hidden landmarks are NaN in `px` and `world`."""
+    """The evaluated frames of both people, gated by visibility and smoothed on first use.
+
+    `point(role, lm)` / `world_point(role, lm)` give one landmark's (F, 2) pixel / (F, 3) metre positions,
+    NaN where hidden, smoothed by a causal mean over `smoothing_s`; each is computed once, when a metric
+    first asks for it, so a stretch pays only for the landmarks its checks use.
+    """
 
     t_s: np.ndarray  # float64 (F,)
-    px: dict[str, np.ndarray]  # role → float64 (F, 33, 2) pixel coordinates, NaN where hidden
-    world: dict[str, np.ndarray | None]  # role → float64 (F, 33, 3) metres, NaN where hidden, or None
     visible: dict[str, np.ndarray]  # role → bool (F, 33)
     image_size: tuple[int, int]
-    visibility: dict[str, np.ndarray] | None = None  # role → float (F, 33) raw confidence, 0 where absent
+    visibility: dict[str, np.ndarray]  # role → float (F, 33) raw confidence, 0 where absent
+    raw: dict[str, np.ndarray | None]  # role → float32 (F, 33, 4) landmarks, or None when the role is absent
+    raw_world: dict[str, np.ndarray | None]  # role → float32 (F, 33, 3) world landmarks, or None
+    smoothing_s: float = 0.0
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived arrays shared by metrics
 
     @property
     def num_frames(self) -> int:
         return int(self.t_s.shape[0])
+
+    def has_world(self, role: str) -> bool:
+        return self.raw_world.get(role) is not None
+
+    def point(self, role: str, lm: int) -> np.ndarray:
+        key = ("px", role, int(lm))
+        if key not in self.cache:
+            raw = self.raw.get(role)
+            if raw is None:
+                value = np.full((self.num_frames, 2), np.nan)
+            else:
+                scale = np.array([float(self.image_size[0]), float(self.image_size[1])])
+                xy = raw[:, int(lm), :2].astype(np.float64) * scale
+                value = self._smooth(np.where(self.visible[role][:, int(lm), None], xy, np.nan))
+            self.cache[key] = value
+        return self.cache[key]
+
+    def world_point(self, role: str, lm: int) -> np.ndarray | None:
+        raw = self.raw_world.get(role)
+        if raw is None:
+            return None
+        key = ("world", role, int(lm))
+        if key not in self.cache:
+            w = raw[:, int(lm)].astype(np.float64)
+            gated = np.where(self.visible[role][:, int(lm), None] & np.isfinite(w), w, np.nan)
+            self.cache[key] = self._smooth(gated)
+        return self.cache[key]
+
+    def _smooth(self, values: np.ndarray) -> np.ndarray:
+        if self.smoothing_s <= 0 or self.num_frames == 0:
+            return values
+        if "window_start" not in self.cache:
+            self.cache["window_start"] = np.searchsorted(self.t_s, self.t_s - self.smoothing_s, side="right")
+        return _window_mean_rows(values, self.cache["window_start"])
 
 
 def pose_frames(
@@ -65,65 +106,69 @@ def pose_frames(
     image_size: tuple[int, int],
     smoothing_s: float = LANDMARK_SMOOTHING_S,
 ) -> PoseFrames:
-    """Gate landmarks (F, P, 33, 4) / world (F, P, 33, 3) by visibility, smooth, and split them by role.
+    """Split landmarks (F, P, 33, 4) / world (F, P, 33, 3) by role and gate them by visibility.
 
-    Smoothing is a causal mean over `smoothing_s` of each landmark's visible positions: it takes the
-    estimator's frame-to-frame jitter out before any non-linear metric (a noisy straight knee would
-    otherwise read as bent), never fills a hidden frame, and needs only that much history live.
+    Smoothing (applied lazily, per landmark) is a causal mean over `smoothing_s` of each landmark's visible
+    positions: it takes the estimator's frame-to-frame jitter out before any non-linear metric (a noisy
+    straight knee would otherwise read as bent), never fills a hidden frame, and needs only that much
+    history live.
     """
     t_s = np.asarray(t_ms, dtype=np.float64) / 1000.0
-    px: dict[str, np.ndarray] = {}
-    world_by_role: dict[str, np.ndarray | None] = {}
+    frames = landmarks.shape[0]
     visible: dict[str, np.ndarray] = {}
     confidence: dict[str, np.ndarray] = {}
-    frames = landmarks.shape[0]
+    raw: dict[str, np.ndarray | None] = {}
+    raw_world: dict[str, np.ndarray | None] = {}
     for role in ROLES:
         index = roles.get(role)
         if index is None or index >= landmarks.shape[1]:
-            px[role] = np.full((frames, 33, 2), np.nan)
-            world_by_role[role] = None if world is None else np.full((frames, 33, 3), np.nan)
             visible[role] = np.zeros((frames, 33), dtype=bool)
             confidence[role] = np.zeros((frames, 33))
+            raw[role] = None
+            raw_world[role] = None
             continue
-        person = landmarks[:, index].astype(np.float64)
-        vis = person[..., 3]
-        ok = (
-            np.isfinite(person[..., 0])
-            & np.isfinite(person[..., 1])
-            & (np.nan_to_num(vis) >= VISIBILITY_GATE)
-        )
-        visible[role] = ok
-        confidence[role] = np.where(np.isfinite(person[..., 0]), np.nan_to_num(vis), 0.0)
-        px[role] = _smooth_points(
-            np.where(ok[..., None], g.to_pixels(person[..., :2], image_size), np.nan), t_s, smoothing_s
-        )
-        if world is None:
-            world_by_role[role] = None
-        else:
-            w = world[:, index].astype(np.float64)
-            world_by_role[role] = _smooth_points(
-                np.where(ok[..., None] & np.isfinite(w), w, np.nan), t_s, smoothing_s
-            )
+        person = landmarks[:, index]
+        vis = np.nan_to_num(person[..., 3].astype(np.float64))
+        finite = np.isfinite(person[..., 0]) & np.isfinite(person[..., 1])
+        visible[role] = finite & (vis >= VISIBILITY_GATE)
+        confidence[role] = np.where(finite, vis, 0.0)
+        raw[role] = person
+        raw_world[role] = None if world is None else world[:, index]
     return PoseFrames(
         t_s=t_s,
-        px=px,
-        world=world_by_role,
         visible=visible,
         image_size=(int(image_size[0]), int(image_size[1])),
         visibility=confidence,
+        raw=raw,
+        raw_world=raw_world,
+        smoothing_s=smoothing_s,
     )
+
+
+def _window_mean_rows(values: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Mean of the finite rows start[i] .. i of (F, D) values for every i; a hidden (NaN) row stays hidden."""
+    finite = np.isfinite(values)
+    frames = values.shape[0]
+    csum = np.zeros((frames + 1, *values.shape[1:]))
+    np.cumsum(np.where(finite, values, 0.0), axis=0, out=csum[1:])
+    ccount = np.zeros((frames + 1, *values.shape[1:]), dtype=np.int32)
+    np.cumsum(finite, axis=0, out=ccount[1:])
+    count = ccount[1:] - ccount[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = (csum[1:] - csum[start]) / count
+    mean[~finite] = np.nan
+    return mean
 
 
 # ---------------------------------------------------------------- landmark access
 
 
 def _p(f: PoseFrames, role: str, lm: L) -> np.ndarray:
-    return f.px[role][:, int(lm)]
+    return f.point(role, lm)
 
 
 def _w(f: PoseFrames, role: str, lm: L) -> np.ndarray | None:
-    world = f.world[role]
-    return None if world is None else world[:, int(lm)]
+    return f.world_point(role, lm)
 
 
 def _mean_of_visible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -137,6 +182,13 @@ def _mean_of_visible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _mid(f: PoseFrames, role: str, left: L, right: L, world: bool = False) -> np.ndarray | None:
+    key = ("mid", role, int(left), int(right), world)
+    if key not in f.cache:
+        f.cache[key] = _mid_uncached(f, role, left, right, world)
+    return f.cache[key]
+
+
+def _mid_uncached(f: PoseFrames, role: str, left: L, right: L, world: bool) -> np.ndarray | None:
     if world:
         wl, wr = _w(f, role, left), _w(f, role, right)
         return None if wl is None else _mean_of_visible(wl, wr)
@@ -153,7 +205,10 @@ def mid_hip(f: PoseFrames, role: str) -> np.ndarray:
 
 def trunk_px(f: PoseFrames, role: str) -> np.ndarray:
     """Trunk length in pixels (mid-hip → mid-shoulder, using the visible side when one is hidden)."""
-    return g.distance(mid_shoulder(f, role), mid_hip(f, role))
+    key = ("trunk_px", role)
+    if key not in f.cache:
+        f.cache[key] = g.distance(mid_shoulder(f, role), mid_hip(f, role))
+    return f.cache[key]
 
 
 def trunk_world(f: PoseFrames, role: str) -> np.ndarray | None:
@@ -171,6 +226,13 @@ def _prefer_world(world_value: np.ndarray | None, image_value: np.ndarray) -> np
 
 def joint_angle(f: PoseFrames, role: str, a: L, joint: L, c: L) -> np.ndarray:
     """Angle at `joint` in degrees (180 = straight), from world landmarks when present, else the image."""
+    key = ("joint_angle", role, int(a), int(joint), int(c))
+    if key not in f.cache:
+        f.cache[key] = _joint_angle_uncached(f, role, a, joint, c)
+    return f.cache[key]
+
+
+def _joint_angle_uncached(f: PoseFrames, role: str, a: L, joint: L, c: L) -> np.ndarray:
     image = g.joint_angle(_p(f, role, a), _p(f, role, joint), _p(f, role, c))
     wa, wj, wc = _w(f, role, a), _w(f, role, joint), _w(f, role, c)
     world = None if wa is None else g.joint_angle(wa, wj, wc)
@@ -292,16 +354,6 @@ def smooth(values: np.ndarray, t_s: np.ndarray, window_s: float = SMOOTHING_WIND
         return values
     mean = causal_window_mean(values, t_s, window_s, 0.0)
     return np.where(np.isfinite(values), mean, np.nan)
-
-
-def _smooth_points(points: np.ndarray, t_s: np.ndarray, window_s: float) -> np.ndarray:
-    """Causal mean of (F, 33, D) positions; a point hidden now stays hidden."""
-    if window_s <= 0 or points.shape[0] == 0:
-        return points
-    frames = points.shape[0]
-    flat = points.reshape(frames, -1)
-    mean = causal_window_mean(flat, t_s, window_s, 0.0).reshape(points.shape)
-    return np.where(np.isfinite(points), mean, np.nan)
 
 
 def angular_speed_deg_s(
