@@ -1,1 +1,1 @@
-"""Vision half of StretchGuard: frames → poses → tracks (model, estimator, tracking, smoothing, roles, drawing)."""
+"""Vision half of StretchGuard: frames → poses → tracks, and the overlays drawn on frames."""

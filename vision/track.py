@@ -152,7 +152,8 @@ def validate_arrays(
         or landmarks.shape[2:] != (NUM_LANDMARKS, 4)
     ):
         raise TrackFileError(
-            f"'landmarks' must be float32 of shape ({frames}, P, {NUM_LANDMARKS}, 4), got {_describe(landmarks)}"
+            f"'landmarks' must be float32 of shape ({frames}, P, {NUM_LANDMARKS}, 4), "
+            f"got {_describe(landmarks)}"
         )
     people = landmarks.shape[1]
     if world is not None and (
@@ -161,7 +162,8 @@ def validate_arrays(
         or world.shape != (frames, people, NUM_LANDMARKS, 3)
     ):
         raise TrackFileError(
-            f"'world' must be float32 of shape ({frames}, {people}, {NUM_LANDMARKS}, 3), got {_describe(world)}"
+            f"'world' must be float32 of shape ({frames}, {people}, {NUM_LANDMARKS}, 3), "
+            f"got {_describe(world)}"
         )
     width, height = image_size
     if width <= 0 or height <= 0:
