@@ -144,7 +144,7 @@ def stage_supine_twist(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray
     )
     s = _scale(cb)
     partner = _kneeling_partner(
-        f, pb, yaw=0.0, lean=35.0 + 25.0 * cue.contact, anchor_xz=(0.22 * s, -0.48 * s - 0.05 * _scale(pb)),
+        f, pb, yaw=0.0, lean=35.0 + 25.0 * cue.contact, anchor_xz=(0.2 * s, -0.52 * s - 0.05 * _scale(pb)),
         sit=140.0, spread=14.0,
     )
     # Left palm on the client's right shoulder, right palm on the client's right hip; the fault lets the
@@ -207,7 +207,7 @@ def stage_supine_hamstring(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.nda
     # Partner kneels at the feet, facing the client's head, holding the raised leg at heel and shin.
     s = _scale(cb)
     partner = _kneeling_partner(
-        f, pb, yaw=90.0, lean=10.0 + 8.0 * cue.contact, anchor_xz=(-0.72 * s - 0.1 * _scale(pb), -0.22 * s),
+        f, pb, yaw=90.0, lean=10.0 + 8.0 * cue.contact, anchor_xz=(-0.8 * s - 0.1 * _scale(pb), -0.22 * s),
         sit=95.0, spread=10.0,
     )
     heel = client.marks[:, L.RIGHT_HEEL] + np.array([-0.04, -0.02, 0.0])
@@ -316,7 +316,7 @@ def _figure_four_partner(f: int, pb: BodySize, sole: np.ndarray, cue: Cue) -> Pl
     )
     belly = belly_of(partner)
     shift = np.zeros_like(belly)
-    shift[:, 0] = sole[:, 0] - belly[:, 0] - 0.01
+    shift[:, 0] = sole[:, 0] - belly[:, 0] - 0.04
     shift[:, 2] = sole[:, 2] - belly[:, 2]
     # The feet stay planted: move by the hold position only, not frame by frame.
     partner.translate(np.median(shift, axis=0))

@@ -71,7 +71,7 @@ def stage_seated_thoracic_extension(cue: Cue, cb: BodySize, pb: BodySize) -> tup
         ),
         pb,
         anchor=MID_KNEE,
-        anchor_xz=(-0.2 * cb.height_m / 1.72, 0.0),
+        anchor_xz=(-0.24 * cb.height_m / 1.72, 0.0),
         supports=SUPPORTS_KNEELING,
     )
     # Hands on the upper back just below the shoulder blades; the fault slides them up onto the neck.
@@ -133,18 +133,18 @@ def stage_standing_backbend(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.nd
     )
     cross_arms(client)
     # Partner directly behind, facing the same way, in a wide staggered stance with soft knees.
-    spread = -1.5 + 12.5 * cue["stance"]  # 1 = wide, staggered stance; 0 = feet together
+    spread = -1.5 + 15.5 * cue["stance"]  # 1 = wide, staggered stance; 0 = feet together
     stagger = 10.0 * cue["stance"]
     partner = place(
         body_pose(
-            f, yaw=90.0, pitch=10.0,
-            hip_l=(10.0 + 12.0 + stagger, spread, 10.0), hip_r=(10.0 + 12.0 - stagger, spread, 10.0),
-            knee_l=25.0, knee_r=25.0, ankle_l=12.0, ankle_r=12.0,
+            f, yaw=90.0, pitch=12.0,
+            hip_l=(12.0 + 25.0 + stagger, spread, 10.0), hip_r=(12.0 + 25.0 - stagger, spread, 10.0),
+            knee_l=50.0, knee_r=50.0, ankle_l=25.0, ankle_r=25.0,
             shoulder_l=(10.0, 10.0, 0.0), shoulder_r=(10.0, 10.0, 0.0), elbow_l=20.0, elbow_r=20.0,
         ),
         pb,
         anchor=MID_ANKLE,
-        anchor_xz=(-0.42 * (cb.height_m + pb.height_m) / 3.44, 0.0),
+        anchor_xz=(-(0.25 * cb.height_m + 0.27 * pb.height_m) / 1.72, 0.0),
         supports=SUPPORTS_STANDING,
     )
     # Hands on either side of the sacrum; the fault lets them ride up to the shoulder blades.
@@ -172,7 +172,7 @@ STANDING_BACKBEND = StretchMotion(
     faults={
         "standing_backbend.backbend_depth": FaultSpec("param", 40.0, "deg", "lean_back", 40.0),
         "standing_backbend.support_hands": FaultSpec("param", 0.78, "trunk", "hands_up", 1.0),
-        "standing_backbend.partner_stance": FaultSpec("param", 0.28, "ratio", "stance", 0.0),
+        "standing_backbend.partner_stance": FaultSpec("param", 0.16, "ratio", "stance", 0.0),
         "standing_backbend.client_collapse": FaultSpec("param", 55.0, "deg", "knee_bend", 55.0),
         "common.jerky_motion": FaultSpec("shove", 95.0, "deg/s", "lean_back", value=40.0, speed=110.0),
     },
@@ -368,8 +368,12 @@ def stage_butterfly(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray, n
     # Partner stands close behind in a wide stance, bends down and presses the inner thighs. The fault: the
     # partner straightens a little and props the hands on their own knees instead.
     off = cue["hands_off"]
-    bend = 10.0 + 90.0 * cue.contact - 15.0 * off
-    lean = 8.0 + 67.0 * cue.contact - 20.0 * off
+    # The partner bends down only once the client has folded (seed: fold first, then the partner helps),
+    # and eases off only as the client is nearly back up.
+    entered = np.clip((cue.engagement - 0.45) / 0.55, 0.0, 1.0)
+    help_w = np.where(cue["releasing"] > 0, 1.0 - np.clip((cue["releasing"] - 0.6) / 0.4, 0.0, 1.0), entered)
+    bend = 10.0 + 90.0 * help_w - 15.0 * off
+    lean = 8.0 + 67.0 * help_w - 20.0 * off
     partner = place(
         body_pose(
             f, yaw=90.0, pitch=lean,
@@ -377,7 +381,7 @@ def stage_butterfly(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray, n
             knee_l=bend, knee_r=bend, ankle_l=0.5 * bend, ankle_r=0.5 * bend,
             shoulder_l=(20.0, 10.0, 0.0), shoulder_r=(20.0, 10.0, 0.0), elbow_l=20.0, elbow_r=20.0,
         ),
-        pb, anchor=MID_ANKLE, anchor_xz=(-0.32 * s, 0.0), supports=SUPPORTS_STANDING,
+        pb, anchor=MID_ANKLE, anchor_xz=(-0.4 * s, 0.0), supports=SUPPORTS_STANDING,
     )
     slide = off[:, None]
     for side, lateral in (("left", -1.0), ("right", 1.0)):
@@ -386,7 +390,7 @@ def stage_butterfly(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray, n
         inner_thigh = 0.45 * client.point(*MID_HIP) + 0.55 * client.marks[:, knee_mark] + on_top
         own_knee = partner.marks[:, knee_mark] + np.array([0.08, 0.06, 0.0])
         target = inner_thigh * (1 - slide) + own_knee * slide
-        reach(partner, side, target, pole=np.array([-0.3, 0.2, 1.5 * lateral]), weight=cue.contact,
+        reach(partner, side, target, pole=np.array([-0.3, 0.2, 1.5 * lateral]), weight=help_w,
               palm_normal=np.array([0.0, -1.0, 0.0]))
     return client.marks, partner.marks
 
@@ -398,11 +402,12 @@ BUTTERFLY = StretchMotion(
         "fold": Param(rest=0.0, hold=32.0, sway=1.5),
         "feet_apart_m": Param(rest=0.0, hold=0.0),
         "hands_off": Param(rest=0.0, hold=0.0),
+        "releasing": Param(rest=0.0, hold=0.0, after=1.0),  # 0 → 1 over the release
     },
     main_param="fold",
     faults={
         "butterfly.soles_apart": FaultSpec("param", 0.66, "trunk", "feet_apart_m", 0.12),
-        "butterfly.hand_placement": FaultSpec("param", 0.73, "trunk", "hands_off", 1.0),
+        "butterfly.hand_placement": FaultSpec("param", 0.78, "trunk", "hands_off", 1.0),
         "common.jerky_motion": FaultSpec("shove", 93.0, "deg/s", value=40.0, speed=110.0),
     },
     entry_s=4.5,
