@@ -198,16 +198,25 @@ def _badness(values: np.ndarray, direction: str) -> np.ndarray:
     return values if direction == "above" else -values
 
 
-def classify_check(values: np.ndarray, gated: np.ndarray, check: Check) -> np.ndarray:
-    """int8 category per frame for the warning machine."""
+def classify_check(
+    values: np.ndarray, gated: np.ndarray, check: Check, phase_unknown: np.ndarray | None = None
+) -> np.ndarray:
+    """int8 category per frame for the warning machine.
+
+    A frame where the check cannot see is "hidden" (reported as common.not_visible) when the check is in
+    its phase, and also when the phase itself is unknown because the main angle is hidden too: the user
+    may be mid-stretch, so the pause must be reported rather than silently skipped.
+    """
     bad = _badness(values, check.direction)
     limit = _badness(np.float64(check.default_threshold), check.direction)
     cat = np.full(values.shape, CAT_BAND, dtype=np.int8)
     with np.errstate(invalid="ignore"):
         cat[bad > limit] = CAT_BAD
         cat[bad < limit - check.hysteresis] = CAT_CLEAR
-    cat[~np.isfinite(values)] = CAT_HIDDEN
-    cat[~gated] = CAT_UNGATED
+    hidden = ~np.isfinite(values)
+    cat[hidden] = CAT_HIDDEN
+    off = ~gated if phase_unknown is None else ~gated & ~(hidden & phase_unknown)
+    cat[off] = CAT_UNGATED
     return cat
 
 
@@ -575,9 +584,10 @@ def evaluate(
     phases, hold_machine = detect_holds(t_s, main, speed, setup.params, side)
 
     machines: list[WarningMachine] = []
+    phase_unknown = ~np.isfinite(main)
     for check in setup.checks:
         values = _check_values(pf, check)
-        cat = classify_check(values, _gate(phases, check), check)
+        cat = classify_check(values, _gate(phases, check), check, phase_unknown)
         bad = _badness(values, check.direction)
         masks = _hidden_masks(pf, check)
         machine = WarningMachine(check, tuple(check.landmark_names()), setup.not_visible_min_s)
@@ -712,10 +722,11 @@ class LiveEvaluator:
         active: list[ActiveWarning] = []
         hidden_notes: list[NotVisibleNote] = []
         phases = np.array([phase], dtype=np.int8)
+        phase_unknown = ~np.isfinite(main[-1:])
         for machine in self._machines:
             check = machine.check
             values = _check_values(pf, check)[-1:]
-            cat = classify_check(values, _gate(phases, check), check)
+            cat = classify_check(values, _gate(phases, check), check, phase_unknown)
             bad = _badness(values, check.direction)
             mask = _hidden_masks(pf, check)[-1:]
             machine.feed(now, bad, int(cat[0]), mask if cat[0] == CAT_HIDDEN else None)
