@@ -335,7 +335,7 @@ SUPINE_FIGURE_FOUR = StretchMotion(
     main_param="hip_flex",
     faults={
         "supine_figure_four.ankle_not_crossed": FaultSpec("param", 0.63, "trunk", "ankle_slip", 1.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 84.0, "deg/s", value=140.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 94.0, "deg/s", value=180.0),
     },
     entry_s=4.5,
     hold_s=30.0,
