@@ -365,27 +365,30 @@ class LiveProcessor:
                             landmarks: np.ndarray, people: int, image_size: tuple[int, int]) -> Any:
         """Tell client from partner by posture, then (re)create the evaluator with those roles.
 
-        Decided after ROLE_DECISION_FRAMES frames showing both people, or provisionally after
-        ROLE_FALLBACK_FRAMES frames with anyone (a partner hidden behind the client must not stall the
-        checks); a provisional decision is revisited once both people have been seen.
+        Decided for good after ROLE_DECISION_FRAMES frames showing both people. Until then (a partner
+        hidden behind the client must not stall the checks) a provisional decision is made from every
+        ROLE_FALLBACK_FRAMES frames with anyone in view, and the evaluator restarts only if it changes.
         """
         evaluator = self._evaluator
         if stretch_id is None or (evaluator is not None and self._roles_confident) or people == 0:
             return evaluator
         self._role_frames.append(landmarks)
-        self._role_frames = self._role_frames[-ROLE_FALLBACK_FRAMES:]
         both = sum(int((~np.isnan(f[..., 0]).all(axis=-1)).sum() >= 2) for f in self._role_frames)
         confident = both >= ROLE_DECISION_FRAMES
-        if not confident and (evaluator is not None or len(self._role_frames) < ROLE_FALLBACK_FRAMES):
+        if not confident and len(self._role_frames) < ROLE_FALLBACK_FRAMES:
             return evaluator
-        roles = self._role_assigner(stretch_id, np.stack(self._role_frames), image_size, client)
+        window = np.stack(self._role_frames)
+        self._role_frames = []
+        try:
+            roles = self._role_assigner(stretch_id, window, image_size, client)
+        except ValueError:  # "left"/"right" needs both people in view: use posture meanwhile
+            roles = self._role_assigner(stretch_id, window, image_size, None)
+            confident = False
         if evaluator is None or roles != self._roles:
             evaluator = self._evaluator_factory(stretch_id, thresholds, roles, image_size)
         with self._lock:
             if self._evaluator_version == self._config_version:
                 self._evaluator, self._roles, self._roles_confident = evaluator, roles, confident
-        if confident:
-            self._role_frames = []
         return evaluator
 
     def _state_from(self, status: Any, people: int, landmarks: np.ndarray) -> dict:
