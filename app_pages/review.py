@@ -88,7 +88,7 @@ else:
             bar.empty()
             st.error(str(error))
             st.stop()
-        bar.empty()
+        st.rerun()  # show the cached result without the button
 
 profile = ui.profile_picker(key="review_profile")
 thresholds = ui.load_thresholds_or_stop(profile)
