@@ -8,10 +8,13 @@ and dropped frames only shorten a run, never stretch a timer.
 Inputs per frame: the stretch's main angle (larger = deeper) classified into a zone against the stretch's
 engage angle with hysteresis, and its angular speed (steady below `steady_deg_s`).
 - rest → approach: the main angle moves, or is already past the engage angle.
-- approach → hold: past the engage angle and steady. The hold starts at that frame.
-- hold → release: the angle falls back below engage - hysteresis (the hold ends at the last steady frame
-  before, i.e. when the release movement began), or the landmarks stay hidden longer than `max_gap_s`
-  (the hold ends when they were last seen). Holds shorter than `min_hold_s` are dropped as blips.
+- approach → hold: past the engage angle and steady. Warnings are gated from that frame.
+- hold → release: the angle stays below engage - hysteresis for `release_confirm_s`, or the landmarks stay
+  hidden longer than `max_gap_s` (the hold then ends when they were last seen). Holds shorter than
+  `min_hold_s` are dropped as blips.
+- The recorded start / end are where the main angle reached / left its plateau (median level within 5 %
+  of the entry's excursion), found from the angle history when the hold closes: the speed test that
+  gates warnings lags a real release by a fraction of a second.
 - approach / release → rest: outside the engage zone and steady for `settle_s`.
 """
 
@@ -38,6 +41,7 @@ class HoldParams:
     steady_deg_s: float = 15.0  # below this main-angle speed the joint counts as still
     settle_s: float = 1.0  # outside the zone and still this long → rest
     max_gap_s: float = 2.0  # landmarks hidden longer than this end a hold
+    release_confirm_s: float = 0.5  # the angle must stay out of the zone this long to end a hold
     min_hold_s: float = 3.0  # shorter holds are blips, not holds
     short_tolerance_s: float = 2.0  # common.hold_short threshold
     long_tolerance_s: float = 5.0  # common.hold_long threshold
@@ -106,6 +110,7 @@ class HoldMachine:
     last_seen_s: float | None = None
     last_steady_s: float | None = None
     settle_since_s: float | None = None
+    out_since_s: float | None = None
     side_left: int = 0
     side_right: int = 0
     holds: list[HoldRecord] = field(default_factory=list)
@@ -211,6 +216,7 @@ class HoldMachine:
 
     def _close_hold(self, end_s: float) -> None:
         assert self.hold_start_s is not None
+        self.out_since_s = None
         start, end = self._plateau(self.hold_start_s, max(end_s, self.hold_start_s))
         record = self._record(start, end, complete=True)
         if record is not None:
@@ -278,9 +284,16 @@ class HoldMachine:
                 self._close_hold(last)
                 return k
             if zone == ZONE_OUT:
-                end = self.last_steady_s if self.last_steady_s is not None else float(t_s[i])
-                self._close_hold(end)
-                return i
+                # A dip of a frame or two (noise at an oblique view) is not a release: it must last.
+                if self.out_since_s is None:
+                    self.out_since_s = float(t_s[i])
+                k = self._first_reaching(t_s, i, self.out_since_s, self.params.release_confirm_s)
+                if k is None:
+                    return n
+                end = self.last_steady_s if self.last_steady_s is not None else self.out_since_s
+                self._close_hold(min(end, self.out_since_s))
+                return k
+            self.out_since_s = None
             return n
         # RELEASE
         if zone == ZONE_HIDDEN:
