@@ -141,3 +141,19 @@ def test_frame_by_frame_equals_runs():
     )
     assert np.array_equal(batch_phases, live_phases)
     assert batch.finish() == live.finish()
+
+
+def test_a_brief_dip_out_of_the_zone_does_not_split_the_hold():
+    t = frames(45.0)
+    angle = cycle(t)
+    angle[(t > 20.0) & (t < 20.3)] = 10.0  # well below engage - hysteresis, for 0.3 s
+    _, holds = run(t, angle)
+    assert len(holds) == 1 and holds[0].end_s > 35.0
+
+
+def test_a_real_release_ends_the_hold_where_the_angle_left_its_plateau():
+    t = frames(45.0)
+    angle = cycle(t)
+    angle[t > 20.0] = 0.0  # let go at once
+    _, holds = run(t, angle)
+    assert len(holds) == 1 and holds[0].end_s == pytest.approx(20.0, abs=0.3)
