@@ -395,7 +395,11 @@ def _resolve_roles(track: Track, stretch: Stretch, roles: dict[str, int] | None)
     try:
         from vision.roles import assign_roles
 
-        return dict(assign_roles(track.landmarks, stretch.client_posture, stretch.partner_posture))
+        return dict(
+            assign_roles(
+                track.landmarks, stretch.client_posture, stretch.partner_posture, image_size=track.image_size
+            )
+        )
     except NotImplementedError:
         raise RolesUnavailableError(
             "cannot tell the client from the partner yet; pass roles={'client': p, 'partner': q}"
