@@ -111,17 +111,20 @@ def test_live_status_reports_phase_timer_side_and_warnings():
 
 
 @pytest.mark.parametrize(
-    ("stretch_id", "fault", "side"),
+    ("stretch_id", "fault", "side", "azimuth_deg"),
     [
-        ("seated_thoracic_extension", "seated_thoracic_extension.hands_on_neck", None),
-        ("standing_backbend", "standing_backbend.client_collapse", None),
-        ("butterfly", "butterfly.hand_placement", None),
-        ("supine_hamstring", "supine_hamstring.locked_knee", "left"),
-        ("prone_quad", "prone_quad.hip_lift", "right"),
+        ("seated_thoracic_extension", "seated_thoracic_extension.hands_on_neck", None, 0.0),
+        ("standing_backbend", "standing_backbend.client_collapse", None, 0.0),
+        ("butterfly", "butterfly.hand_placement", None, 0.0),
+        ("supine_hamstring", "supine_hamstring.locked_knee", "left", 0.0),
+        ("prone_quad", "prone_quad.hip_lift", "right", 0.0),
+        # Oblique cameras: the checks degrade, they do not break.
+        ("supine_twist", "supine_twist.shoulder_lift", "left", 30.0),
+        ("seated_forward_fold", "seated_forward_fold.upper_back_rounding", None, -30.0),
     ],
 )
-def test_injected_fault_is_reported_in_its_window_with_its_size(stretch_id, fault, side):
-    session = simulate(Scenario(stretch_id, fault=fault, side=side, seed=11))
+def test_injected_fault_is_reported_in_its_window_with_its_size(stretch_id, fault, side, azimuth_deg):
+    session = simulate(Scenario(stretch_id, fault=fault, side=side, seed=11, camera_azimuth_deg=azimuth_deg))
     events = evaluate(session.track, stretch_id, roles=ROLES)
     truth = session.faults[0]
     hits = [w for w in events.warnings if w.check == fault]
@@ -137,16 +140,18 @@ def test_injected_fault_is_reported_in_its_window_with_its_size(stretch_id, faul
 
 
 @pytest.mark.parametrize(
-    ("stretch_id", "side"),
+    ("stretch_id", "side", "azimuth_deg"),
     [
-        ("seated_forward_fold", None),
-        ("childs_pose", None),
-        ("supine_figure_four", "left"),
-        ("straddle_fold", None),
+        ("seated_forward_fold", None, 0.0),
+        ("childs_pose", None, 0.0),
+        ("supine_figure_four", "left", 0.0),
+        ("straddle_fold", None, 0.0),
+        ("supine_twist", "right", 30.0),
+        ("standing_backbend", None, -30.0),
     ],
 )
-def test_good_form_raises_no_warning(stretch_id, side):
-    session = simulate(Scenario(stretch_id, side=side, seed=5))
+def test_good_form_raises_no_warning(stretch_id, side, azimuth_deg):
+    session = simulate(Scenario(stretch_id, side=side, seed=5, camera_azimuth_deg=azimuth_deg))
     events = evaluate(session.track, stretch_id, roles=ROLES)
     assert events.warnings == []
     assert len(events.holds) == 1
@@ -253,7 +258,7 @@ def test_roles_must_be_known():
         events = evaluate(anonymous, "butterfly")
     except RolesUnavailableError as error:  # vision.roles not implemented yet: a clear one-line error
         assert "roles" in str(error) and "\n" not in str(error)
-    else:
-        assert set(events.roles) == {"client", "partner"}
+    else:  # assigned from posture: the seated person is the client, the standing one the partner
+        assert events.roles == ROLES
     swapped = evaluate(session.track, "butterfly", roles={"client": 1, "partner": 0})
     assert swapped.roles == {"client": 1, "partner": 0}
