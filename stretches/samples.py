@@ -28,7 +28,7 @@ REGENERATE_COMMAND = "python -m stretches.samples"
 CHARACTERISTIC_FAULT: dict[str, str] = {
     "seated_thoracic_extension": "seated_thoracic_extension.lumbar_arch",
     "supine_thoracic_rotation": "supine_thoracic_rotation.shoulder_lift",
-    "seated_forward_fold": "seated_forward_fold.pull_speed",
+    "seated_forward_fold": "seated_forward_fold.upper_back_rounding",
     "standing_backbend": "standing_backbend.backbend_depth",
     "childs_pose": "childs_pose.hips_off_heels",
     "straddle_fold": "straddle_fold.locked_knees",
@@ -38,7 +38,10 @@ CHARACTERISTIC_FAULT: dict[str, str] = {
     "prone_quad": "prone_quad.hip_lift",
     "supine_twist": "supine_twist.shoulder_lift",
 }
-MAX_SAMPLE_S = 40.0
+MAX_SAMPLE_S = 40.0  # childs_pose is the exception: its hold alone is 60 s
+SAMPLE_LEAD_IN_S = 1.0
+SAMPLE_TAIL_S = 1.0
+SAMPLE_SPEED = 1.4  # entry and release a little quicker than the model's default, still good form
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,19 @@ class SampleSpec:
     client_body: str
     partner_body: str
     seed: int
+    hold_s: float | None = None  # None: the stretch's typical hold
 
 
 def sample_specs() -> list[SampleSpec]:
     """Two clips per stretch; camera angle and height, frame size, bodies and looks vary across the set."""
     from stretches.catalog import STRETCHES
     from stretches.synthetic import INJECTABLE_FAULTS, PER_SIDE, STRETCH_IDS
+
+    # Holds a little above the minimum of the spec's range (fixed holds stay as they are), so the clips
+    # stay short while the good takes are still held long enough.
+    def hold_for(stretch_id: str) -> float | None:
+        low, high = STRETCHES[stretch_id].hold_range_s
+        return None if high - low < 1.0 else min(high, low + 3.0)
 
     views = ((0.0, "auto"), (20.0, "auto"), (-25.0, "mid"), (0.0, "high"), (15.0, "mid"))
     bodies = (("medium", "tall"), ("small", "medium"), ("broad", "medium"), ("tall", "small"))
@@ -87,6 +97,7 @@ def sample_specs() -> list[SampleSpec]:
                 client_body=client,
                 partner_body=partner,
                 seed=100 + k,
+                hold_s=hold_for(stretch_id),
             ))
     return specs
 
@@ -98,7 +109,8 @@ def scenario_for(spec: SampleSpec):
         spec.stretch_id, fault=spec.fault, side=spec.side, seed=spec.seed,
         camera_azimuth_deg=spec.camera_azimuth_deg, camera_height=spec.camera_height,
         image_size=spec.image_size, client_body=BODY_SIZES[spec.client_body],
-        partner_body=BODY_SIZES[spec.partner_body],
+        partner_body=BODY_SIZES[spec.partner_body], hold_s=spec.hold_s,
+        lead_in_s=SAMPLE_LEAD_IN_S, tail_s=SAMPLE_TAIL_S, speed=SAMPLE_SPEED,
     )
 
 
