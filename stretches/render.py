@@ -87,7 +87,7 @@ class Renderer:
     """Draws frames of two people for one camera and style; the empty room is computed once."""
 
     def __init__(self, camera: ProjectingCamera, style: RenderStyle, centre_m: np.ndarray, seed: int = 0,
-                 mat_size_m: tuple[float, float] | None = None, pixel_scale: float = 1.0) -> None:
+                 pixel_scale: float = 1.0) -> None:
         """`pixel_scale` < 1 ray-casts a smaller image and scales it up to the camera's size: the cost falls
         with the square of the scale (0.5 = 4x fewer rays) at the price of softer detail."""
         self.camera = camera
@@ -96,10 +96,7 @@ class Renderer:
         self.pixel_scale = float(pixel_scale)
         cast_camera = camera if self.pixel_scale == 1.0 else _ScaledCamera(camera, self.pixel_scale)
         self.rays = PinholeRays(cast_camera, around_m=centre_m)
-        room_style = style.room
-        if mat_size_m is not None and room_style.mat is not None:
-            room_style = RoomStyle(**{**room_style.__dict__, "mat_size_m": mat_size_m})
-        self.room = Room(self.rays, room_style, centre_m, seed=seed)
+        self.room = Room(self.rays, style.room, centre_m, seed=seed)
         rng = np.random.default_rng(seed + 7919)
         width, height = self.output_size
         # A few frames of sensor noise, cycled: drawing fresh noise per frame costs more than the people.
@@ -164,14 +161,6 @@ def scene_centre(scene_joints_m: np.ndarray) -> np.ndarray:
     return centre
 
 
-def mat_size_for(scene_joints_m: np.ndarray, rays: PinholeRays | None = None) -> tuple[float, float]:
-    """A mat a little larger than the floor area the people use (for lying stretches)."""
-    pts = np.asarray(scene_joints_m, dtype=float).reshape(-1, 3)
-    span_x = float(np.nanmax(pts[:, 0]) - np.nanmin(pts[:, 0]))
-    span_z = float(np.nanmax(pts[:, 2]) - np.nanmin(pts[:, 2]))
-    return (max(1.8, span_x + 0.4), max(0.7, min(1.4, span_z + 0.3)))
-
-
 def render_frames(scene_joints_m: np.ndarray, camera: ProjectingCamera, style: RenderStyle,
                   seed: int = 0, pixel_scale: float = 1.0) -> Iterator[np.ndarray]:
     """BGR frames for scene landmarks (F, P, 33, 3); deterministic for the same inputs and seed."""
@@ -179,10 +168,3 @@ def render_frames(scene_joints_m: np.ndarray, camera: ProjectingCamera, style: R
     renderer = Renderer(camera, style, scene_centre(joints), seed=seed, pixel_scale=pixel_scale)
     for frame_joints in joints:
         yield renderer.frame(frame_joints)
-
-
-def project_joints(scene_joints_m: np.ndarray, camera: ProjectingCamera) -> tuple[np.ndarray, np.ndarray]:
-    """Ground-truth image positions (..., 2) px and depths (...) m of scene landmarks."""
-    uv, depth = camera.project(np.asarray(scene_joints_m, dtype=float))
-    return np.asarray(uv, dtype=np.float32), np.asarray(depth, dtype=np.float32)
-
