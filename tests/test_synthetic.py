@@ -70,6 +70,48 @@ def test_bodies_rest_on_the_floor_and_stay_in_frame(stretch_id):
     assert np.all((xy > 0.0) & (xy < 1.0))
 
 
+def _segment_distance(p1, q1, p2, q2, samples: int = 12) -> float:
+    t = np.linspace(0.0, 1.0, samples)[:, None]
+    a = p1 + t * (q1 - p1)
+    b = p2 + t * (q2 - p2)
+    return float(np.min(np.linalg.norm(a[:, None, :] - b[None, :, :], axis=-1)))
+
+
+def _body_capsules(marks, body):
+    """Trunk, head, thighs, shins and upper arms as (a, b, radius): the parts that must not pass through the
+    other person (hands and forearms touch the other person by design)."""
+    mid_hip = (marks[L.LEFT_HIP] + marks[L.RIGHT_HIP]) / 2
+    mid_shoulder = (marks[L.LEFT_SHOULDER] + marks[L.RIGHT_SHOULDER]) / 2
+    head = (marks[L.LEFT_EAR] + marks[L.RIGHT_EAR]) / 2
+    r = body.surface_radius_m
+    return [
+        (mid_hip, mid_shoulder, 1.2 * r("chest")),  # about half the torso's front-to-back depth
+        (head, head, r("head")),
+        (marks[L.LEFT_HIP], marks[L.LEFT_KNEE], r("thigh")),
+        (marks[L.RIGHT_HIP], marks[L.RIGHT_KNEE], r("thigh")),
+        (marks[L.LEFT_KNEE], marks[L.LEFT_ANKLE], r("shin")),
+        (marks[L.RIGHT_KNEE], marks[L.RIGHT_ANKLE], r("shin")),
+        (marks[L.LEFT_SHOULDER], marks[L.LEFT_ELBOW], r("upper_arm")),
+        (marks[L.RIGHT_SHOULDER], marks[L.RIGHT_ELBOW], r("upper_arm")),
+    ]
+
+
+@pytest.mark.parametrize("stretch_id", STRETCH_IDS)
+def test_the_two_people_do_not_pass_through_each_other(stretch_id):
+    s = session(stretch_id, jitter_frac=0.0)
+    ph = s.phases
+    for t_s in (ph.entry_start_s - 1.0, ph.entry_start_s + ph.entry_s / 2, ph.hold_start_s + 2.0,
+                ph.hold_end_s + ph.release_s / 2, ph.release_end_s + 0.5):
+        frame = int(round(t_s * s.scenario.fps))
+        client = _body_capsules(s.scene_joints[frame, 0], s.scenario.client_body)
+        partner = _body_capsules(s.scene_joints[frame, 1], s.scenario.partner_body)
+        for a, b, ra in client:
+            for c, d, rc in partner:
+                # 5 cm of soft-tissue overlap allowed (a foot pressed into a belly, a hand into a back).
+                gap = _segment_distance(a, b, c, d) - ra - rc
+                assert gap > -0.05, (stretch_id, round(t_s, 1), np.round(a, 2), np.round(c, 2), round(gap, 3))
+
+
 @pytest.mark.parametrize("stretch_id", STRETCH_IDS)
 def test_good_hold_is_inside_the_spec_range(stretch_id):
     s = session(stretch_id)

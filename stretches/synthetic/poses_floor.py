@@ -207,7 +207,7 @@ def stage_supine_hamstring(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.nda
     # Partner kneels at the feet, facing the client's head, holding the raised leg at heel and shin.
     s = _scale(cb)
     partner = _kneeling_partner(
-        f, pb, yaw=90.0, lean=10.0 + 8.0 * cue.contact, anchor_xz=(-0.8 * s - 0.1 * _scale(pb), -0.22 * s),
+        f, pb, yaw=50.0, lean=12.0 + 14.0 * cue.contact, anchor_xz=(-0.6 * s - 0.1 * _scale(pb), -0.44 * s),
         sit=95.0, spread=10.0,
     )
     heel = client.marks[:, L.RIGHT_HEEL] + np.array([-0.04, -0.02, 0.0])
@@ -215,10 +215,11 @@ def stage_supine_hamstring(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.nda
         0.6 * client.marks[:, L.RIGHT_KNEE] + 0.4 * client.marks[:, L.RIGHT_ANKLE]
         + axis_of(client, "pelvis", "up") * 0.0 + np.array([-0.06, 0.0, 0.0])
     )
-    reach(partner, "left", heel, pole=np.array([0.0, -1.0, 0.3]), weight=cue.contact,
+    # The partner kneels beside the raised leg (beyond it), so the leg never sweeps through them.
+    reach(partner, "right", heel, pole=np.array([-0.3, -1.0, -0.3]), weight=cue.contact,
           palm_normal=np.array([1.0, 0.0, 0.0]))
-    reach(partner, "right", shin_front, pole=np.array([0.0, -1.0, -0.3]), weight=cue.contact,
-          palm_normal=np.array([1.0, 0.0, 0.0]))
+    reach(partner, "left", shin_front, pole=np.array([0.3, -1.0, -0.3]), weight=cue.contact,
+          palm_normal=np.array([0.0, 0.0, 1.0]))
     return client.marks, partner.marks
 
 

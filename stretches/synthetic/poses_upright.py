@@ -454,9 +454,16 @@ def stage_childs_pose(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray,
         target = target * (1 - up) + thigh * up
         reach(client, side, target, pole=np.array([-0.2, 0.3, 0.6 * lateral]), weight=np.ones(f),
               palm_normal=np.array([0.0, -1.0, 0.0]))
-    # Partner stands over the client's outstretched arms facing the hips, bends and works on the low back.
-    lean = 10.0 + 80.0 * cue.contact
-    bend = 8.0 + 47.0 * cue.contact
+    # Partner stands over the client's outstretched arms facing the hips, bends down once the client has
+    # sunk back, works on the low back; at the release lifts the hands straight up and straightens before
+    # the client rolls up.
+    releasing = cue["releasing"]
+    lift = np.clip(releasing / 0.4, 0.0, 1.0)
+    help_w = np.clip((cue.engagement - 0.5) / 0.5, 0.0, 1.0)
+    help_w = np.where(releasing > 0, 1.0 - lift, help_w)
+    hands_w = np.where(releasing > 0, 1.0 - np.clip((releasing - 0.45) / 0.35, 0.0, 1.0), help_w)
+    lean = 10.0 + 80.0 * help_w
+    bend = 8.0 + 47.0 * help_w
     partner = place(
         body_pose(
             f, yaw=-90.0, pitch=lean,
@@ -474,8 +481,8 @@ def stage_childs_pose(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray,
         low_back[:, 2] += massage
         chest_r = cb.surface_radius_m("chest")
         upper_back = on_body(client, "chest", (lateral * 0.08, -0.05 * s, -chest_r - 0.03))
-        target = low_back * (1 - slide) + upper_back * slide
-        reach(partner, side, target, pole=np.array([-0.5, 0.5, -lateral]), weight=cue.contact,
+        target = low_back * (1 - slide) + upper_back * slide + np.array([0.0, 0.4, 0.0]) * lift[:, None]
+        reach(partner, side, target, pole=np.array([-0.5, 0.5, -lateral]), weight=hands_w,
               palm_normal=np.array([0.0, -1.0, 0.0]))
     return client.marks, partner.marks
 
@@ -489,6 +496,7 @@ CHILDS_POSE = StretchMotion(
         "hips_up": Param(rest=0.0, hold=0.0),
         "hands_up": Param(rest=0.0, hold=0.0),
         "massage": Param(rest=0.0, hold=1.0),
+        "releasing": Param(rest=0.0, hold=0.0, after=1.0),  # 0 → 1 over the release
     },
     main_param="sink",
     faults={
