@@ -100,3 +100,12 @@ def test_hold_released_early_or_kept_too_long_is_flagged(stretch_id, check_id):
     assert [h.status for h in events.holds] == [expected]
     assert abs(events.holds[0].duration_s - fault.magnitude) < 3.0
     assert [w.check for w in events.warnings] == [check_id]
+
+
+@pytest.mark.parametrize("stretch_id", list(STRETCHES))
+def test_varied_good_form_raises_no_warning(stretch_id):
+    """Another pair doing it well: depth, timing and hold length drawn from the seed."""
+    s = simulate(Scenario(stretch_id, seed=21, variation=1.0, jitter_frac=JITTER))
+    events = evaluate(s.track, stretch_id)
+    assert [(w.check, round(w.start_s, 2)) for w in events.warnings] == []
+    assert [h.status for h in events.holds] == ["ok"]

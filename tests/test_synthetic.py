@@ -291,3 +291,19 @@ def test_list_scenarios_enumerates_good_form_and_every_fault():
     assert {s.stretch_id for s in good} == set(STRETCH_IDS)
     faults = {(s.stretch_id, s.fault) for s in scenarios if s.fault}
     assert faults == {(sid, cid) for sid, f in INJECTABLE_FAULTS.items() for cid in f}
+
+
+def test_variation_is_seeded_and_changes_the_take():
+    a = simulate(Scenario("supine_hamstring", variation=1.0, seed=3, jitter_frac=0.0))
+    b = simulate(Scenario("supine_hamstring", variation=1.0, seed=3, jitter_frac=0.0))
+    c = simulate(Scenario("supine_hamstring", variation=1.0, seed=4, jitter_frac=0.0))
+    np.testing.assert_array_equal(a.scene_joints, b.scene_joints)
+    assert (a.phases.entry_s, a.phases.hold_s) != (c.phases.entry_s, c.phases.hold_s)
+    low, high = get_stretch("supine_hamstring").hold_range_s
+    assert low - 1.0 <= a.holds[0].duration_s <= high + 1.0
+
+
+def test_a_take_cut_short_keeps_only_what_it_shows():
+    s = simulate(Scenario("standing_backbend", duration_s=10.0))
+    assert s.t_s[-1] == pytest.approx(10.0)
+    assert s.holds[0].end_s == pytest.approx(10.0)

@@ -5,7 +5,7 @@ Deterministic for a given scenario: every random draw comes from `numpy.random.d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -75,6 +75,8 @@ class Scenario:
     hidden_landmarks: tuple[tuple[str, int], ...] = ()  # (role, Landmark) pairs the estimator cannot see
     hidden_window_s: tuple[float, float] | None = None  # None: hidden for the whole take
     speed: float = 1.0  # > 1 = quicker entry and release (good form stays under the jerky limit to ~1.5)
+    variation: float = 0.0  # 0 = the canonical take; 1 = person-to-person variety (depth ±10 %, timing ±20 %,
+    #                         hold anywhere in the spec's range), drawn from the seed
     hold_s: float | None = None  # None: the stretch's typical good hold
     fault_start_s: float | None = None  # None: a third of the way into the hold
     fault_duration_s: float = FAULT_DURATION_S
@@ -161,6 +163,7 @@ def simulate(scenario: Scenario) -> SyntheticSession:
         raise ScenarioError(f"side must be 'left' or 'right', got {scenario.side!r}")
     rng = np.random.default_rng(scenario.seed)
     speed = max(scenario.speed, 0.1)
+    motion = _varied(motion, scenario.variation, np.random.default_rng([scenario.seed, 1]))
 
     hold_s = scenario.hold_s if scenario.hold_s is not None else motion.hold_s
     entry_s = motion.entry_s / speed
@@ -242,7 +245,10 @@ def simulate(scenario: Scenario) -> SyntheticSession:
             "fps": scenario.fps,
         },
     )
-    holds = [HoldTruth(phases.hold_start_s, phases.hold_end_s, side)]
+    end_s = float(t_s[-1])
+    holds = []
+    if phases.hold_start_s < end_s:  # a take cut short by duration_s keeps only what it shows
+        holds.append(HoldTruth(phases.hold_start_s, min(phases.hold_end_s, end_s), side))
     return SyntheticSession(
         scenario=scenario,
         t_ms=t_ms,
@@ -253,6 +259,29 @@ def simulate(scenario: Scenario) -> SyntheticSession:
         holds=holds,
         phases=phases,
         side=side,
+    )
+
+
+def _varied(motion: StretchMotion, amount: float, rng: np.random.Generator) -> StretchMotion:
+    """The same choreography done by a different pair: a little deeper or shallower, quicker or slower."""
+    if amount <= 0:
+        return motion
+    params = {
+        name: replace(p, hold=p.rest + (p.hold - p.rest) * (1 + 0.1 * amount * rng.uniform(-1, 1)))
+        for name, p in motion.params.items()
+    }
+    low, high = motion.hold_range_s
+    if high > low:
+        spread = amount * rng.uniform(-1, 1) * (high - low) / 2
+        hold_s = float(np.clip(motion.hold_s + spread, low + 1, high - 1))
+    else:
+        hold_s = motion.hold_s + amount * rng.uniform(-1.0, 1.0)
+    return replace(
+        motion,
+        params=params,
+        entry_s=motion.entry_s * (1 + 0.2 * amount * rng.uniform(-1, 1)),
+        release_s=motion.release_s * (1 + 0.2 * amount * rng.uniform(-1, 1)),
+        hold_s=hold_s,
     )
 
 
