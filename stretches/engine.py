@@ -50,7 +50,9 @@ from vision.track import Track
 
 CLEAR_S = 0.3  # the metric must stay cleared this long before a warning ends
 MAX_GAP_S = 1.0  # an active warning survives hidden landmarks this long
-HISTORY_S = 1.0  # live history kept; must cover the longest causal window (speed: 0.4 + 0.4 s)
+# Live history kept: the longest causal chain is landmark smoothing feeding the speed window (which may reach
+# back over a detection gap); frames older than that cannot change the newest value.
+HISTORY_S = m.LANDMARK_SMOOTHING_S + m.SPEED_WINDOW_S + m.SPEED_GAP_BRIDGE_S + 0.25
 BRIDGE_GAP_S = 0.5  # a pending warning survives hidden frames this long (a dropped detection, not a change)
 HOLD_MATCH_SLACK_S = 1.0  # a hold-only warning may start this long before its recorded hold
 

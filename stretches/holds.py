@@ -20,6 +20,7 @@ engage angle with hysteresis, and its angular speed (steady below `steady_deg_s`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -140,7 +141,7 @@ class HoldMachine:
         i = 0
         while i < n:
             before = self.state
-            j = self._advance(t_s, i, zone, motion)
+            j, transition = self._advance(t_s, i, zone, motion)
             phases[i:j] = before
             if angle is not None and j > i and before in (APPROACH, HOLD):
                 self.history.append((t_s[i:j], angle[i:j], before == HOLD))
@@ -152,6 +153,8 @@ class HoldMachine:
                 self.last_seen_s = float(t_s[j - 1])
                 if before == HOLD and motion == STEADY and zone in (ZONE_IN, ZONE_BAND):
                     self.last_steady_s = float(t_s[j - 1])
+            if transition is not None:
+                transition()
             i = j
         if n:
             self.last_t_s = float(t_s[-1])
@@ -236,78 +239,93 @@ class HoldMachine:
             k -= 1
         return k if k < t_s.shape[0] else None
 
-    def _settle(self, t_s: np.ndarray, i: int) -> int:
-        """Outside the zone and still: count toward rest; returns where rest begins or the run's end."""
+    def _settle(self, t_s: np.ndarray, i: int) -> tuple[int, Callable[[], None] | None]:
+        """Outside the zone and still: count toward rest; where rest begins (or the run's end)."""
         if self.settle_since_s is None:
             self.settle_since_s = float(t_s[i])
         k = self._first_reaching(t_s, i, self.settle_since_s, self.params.settle_s)
         if k is None:
-            return t_s.shape[0]
-        self.state = REST
-        self.settle_since_s = None
-        return k
+            return t_s.shape[0], None
 
-    def _advance(self, t_s: np.ndarray, i: int, zone: int, motion: int) -> int:
-        """Handle frames from i in the current state; return the index where the state changes, or n."""
+        def to_rest() -> None:
+            self.state = REST
+            self.settle_since_s = None
+
+        return k, to_rest
+
+    def _to_approach(self) -> None:
+        self.state = APPROACH
+        self.settle_since_s = None
+        self.history = []
+
+    def _advance(
+        self, t_s: np.ndarray, i: int, zone: int, motion: int
+    ) -> tuple[int, Callable[[], None] | None]:
+        """From frame i in the current state: (k, transition) where frames [i, k) stay in this state and
+        `transition` (None = none within the run) takes effect at frame k.
+
+        The caller books frames [i, k) (history, side tally, last seen) *before* applying the transition, so
+        a run split into single frames (live) and a whole run (batch) see the same bookkeeping.
+        """
         n = t_s.shape[0]
         state = self.state
+        t_i = float(t_s[i])
         if state == REST:
-            if zone == ZONE_HIDDEN:
-                return n
-            if zone == ZONE_IN or motion == MOVING:
-                self.state = APPROACH
-                self.settle_since_s = None
-                self.history = []
-                return i
-            return n
+            if zone != ZONE_HIDDEN and (zone == ZONE_IN or motion == MOVING):
+                return i, self._to_approach
+            return n, None
         if state == APPROACH:
             if zone == ZONE_HIDDEN:
                 self.settle_since_s = None
-                return n
+                return n, None
             if zone == ZONE_IN and motion == STEADY:
-                self.state = HOLD
-                self.hold_start_s = float(t_s[i])
-                self.last_steady_s = float(t_s[i])
-                self.side_left = self.side_right = 0
-                self.settle_since_s = None
-                return i
+
+                def to_hold() -> None:
+                    self.state = HOLD
+                    self.hold_start_s = t_i
+                    self.last_steady_s = t_i
+                    self.side_left = self.side_right = 0
+                    self.settle_since_s = None
+                    self.out_since_s = None
+
+                return i, to_hold
             if zone == ZONE_OUT and motion == STEADY:
                 return self._settle(t_s, i)
             self.settle_since_s = None
-            return n
+            return n, None
         if state == HOLD:
             if zone == ZONE_HIDDEN:
-                last = self.last_seen_s if self.last_seen_s is not None else float(t_s[i])
+                last = self.last_seen_s if self.last_seen_s is not None else t_i
                 k = self._first_reaching(t_s, i, last, self.params.max_gap_s + 1e-9)
                 if k is None:
-                    return n
-                self._close_hold(last)
-                return k
+                    return n, None
+                return k, lambda: self._close_hold(last)
             if zone == ZONE_OUT:
                 # A dip of a frame or two (noise at an oblique view) is not a release: it must last.
                 if self.out_since_s is None:
-                    self.out_since_s = float(t_s[i])
-                k = self._first_reaching(t_s, i, self.out_since_s, self.params.release_confirm_s)
+                    self.out_since_s = t_i
+                since = self.out_since_s
+                k = self._first_reaching(t_s, i, since, self.params.release_confirm_s)
                 if k is None:
-                    return n
-                end = self.last_steady_s if self.last_steady_s is not None else self.out_since_s
-                self._close_hold(min(end, self.out_since_s))
-                return k
+                    return n, None
+
+                def release() -> None:
+                    end = self.last_steady_s if self.last_steady_s is not None else since
+                    self._close_hold(min(end, since))
+
+                return k, release
             self.out_since_s = None
-            return n
+            return n, None
         # RELEASE
         if zone == ZONE_HIDDEN:
             self.settle_since_s = None
-            return n
+            return n, None
         if zone == ZONE_IN:
-            self.state = APPROACH
-            self.settle_since_s = None
-            self.history = []
-            return i
+            return i, self._to_approach
         if motion == STEADY:
             return self._settle(t_s, i)
         self.settle_since_s = None
-        return n
+        return n, None
 
 
 def run_starts(*codes: np.ndarray) -> np.ndarray:

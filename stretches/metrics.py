@@ -35,7 +35,6 @@ SPEED_WINDOW_S = 0.4  # angular speed = change of the mean angle between the two
 SPEED_GAP_BRIDGE_S = 0.4  # after a gap, the older half-window may reach this much further back
 LANDMARK_SMOOTHING_S = 0.25  # causal mean of each visible landmark over this window, before any metric
 SMOOTHING_WINDOW_S = 0.0  # optional extra causal mean of per-frame metrics (0 = off: landmarks are smoothed)
-THIGH_PER_TRUNK = 0.85  # anthropometric thigh / trunk ratio, for the image-only knee-drop estimate
 
 ROLES = ("client", "partner")
 WORLD_DOWN = np.array([0.0, 1.0, 0.0])  # MediaPipe world axes: y points down
@@ -88,6 +87,22 @@ class PoseFrames:
             w = raw[:, int(lm)].astype(np.float64)
             gated = np.where(self.visible[role][:, int(lm), None] & np.isfinite(w), w, np.nan)
             self.cache[key] = self._smooth(gated)
+        return self.cache[key]
+
+    def depth_point(self, role: str, lm: int) -> np.ndarray:
+        """(F, 3) pixel x, y and the estimator's relative depth z scaled like x: a rough 3-D stand-in for
+        world landmarks when a track has none."""
+        key = ("depth", role, int(lm))
+        if key not in self.cache:
+            raw = self.raw.get(role)
+            if raw is None:
+                value = np.full((self.num_frames, 3), np.nan)
+            else:
+                width, height = float(self.image_size[0]), float(self.image_size[1])
+                xyz = raw[:, int(lm), :3].astype(np.float64) * np.array([width, height, width])
+                ok = self.visible[role][:, int(lm), None] & np.isfinite(xyz)
+                value = self._smooth(np.where(ok, xyz, np.nan))
+            self.cache[key] = value
         return self.cache[key]
 
     def _smooth(self, values: np.ndarray) -> np.ndarray:
@@ -281,36 +296,34 @@ def rise_above_shoulders(f: PoseFrames, role: str, point_px: np.ndarray) -> np.n
     return g.in_trunks(mid_shoulder(f, role)[:, 1] - point_px[:, 1], trunk_px(f, role))
 
 
-def knee_drop_deg(
-    f: PoseFrames,
-    role: str,
-    hip: np.ndarray,
-    knee: np.ndarray,
-    hip_w: np.ndarray | None,
-    knee_w: np.ndarray | None,
-) -> np.ndarray:
+def _p3(f: PoseFrames, role: str, lm: L) -> np.ndarray:
+    """A 3-D position (y down): world landmarks when the track has them, else image x, y and relative z."""
+    world = f.world_point(role, lm)
+    return world if world is not None else f.depth_point(role, lm)
+
+
+def _mid3(f: PoseFrames, role: str, left: L, right: L) -> np.ndarray:
+    key = ("mid3", role, int(left), int(right))
+    if key not in f.cache:
+        f.cache[key] = _mean_of_visible(_p3(f, role, left), _p3(f, role, right))
+    return f.cache[key]
+
+
+def knee_drop_deg(f: PoseFrames, role: str, hip3: np.ndarray, knee3: np.ndarray) -> np.ndarray:
     """Angle of the hip → knee line away from straight up, measured across the body (see module doc).
 
-    World landmarks: the thigh with its component along the trunk removed, against "up" with the same
-    removal. Image only (no world landmarks): the knee's height above the hip against an average thigh
-    length (a rough estimate that assumes the thigh points up at rest).
+    The thigh with its component along the trunk removed, against "up" with the same removal, in 3-D:
+    world landmarks when present, else the image with the estimator's relative depth (rougher).
     """
-    image_rise = g.in_trunks(hip[:, 1] - knee[:, 1], trunk_px(f, role))
-    image = np.degrees(np.arccos(np.clip(image_rise / THIGH_PER_TRUNK, -1.0, 1.0)))
-    if hip_w is None or knee_w is None:
-        return image
-    axis = _mid(f, role, L.LEFT_SHOULDER, L.RIGHT_SHOULDER, world=True) - _mid(
-        f, role, L.LEFT_HIP, L.RIGHT_HIP, world=True
-    )
+    axis = _mid3(f, role, L.LEFT_SHOULDER, L.RIGHT_SHOULDER) - _mid3(f, role, L.LEFT_HIP, L.RIGHT_HIP)
     axis_len = g.norm(axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         unit = axis / axis_len[:, None]
-    thigh = knee_w - hip_w
+    thigh = knee3 - hip3
     up = np.broadcast_to(-WORLD_DOWN, thigh.shape)
     thigh_across = thigh - np.sum(thigh * unit, axis=-1, keepdims=True) * unit
     up_across = up - np.sum(up * unit, axis=-1, keepdims=True) * unit
-    world = g.angle_between(thigh_across, up_across)
-    return _prefer_world(world, image)
+    return g.angle_between(thigh_across, up_across)
 
 
 def _pick(side_is_left: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -401,11 +414,9 @@ def lean_forward_seated(f: PoseFrames) -> np.ndarray:
 
 def both_knees_drop(f: PoseFrames) -> np.ndarray:
     """Knee drop of the two bent knees together (supine thoracic rotation)."""
-    hip = mid_hip(f, "client")
-    knee = _mid(f, "client", L.LEFT_KNEE, L.RIGHT_KNEE)
-    hip_w = _mid(f, "client", L.LEFT_HIP, L.RIGHT_HIP, world=True)
-    knee_w = _mid(f, "client", L.LEFT_KNEE, L.RIGHT_KNEE, world=True)
-    return knee_drop_deg(f, "client", hip, knee, hip_w, knee_w)
+    hip = _mid3(f, "client", L.LEFT_HIP, L.RIGHT_HIP)
+    knee = _mid3(f, "client", L.LEFT_KNEE, L.RIGHT_KNEE)
+    return knee_drop_deg(f, "client", hip, knee)
 
 
 def hip_flexion(f: PoseFrames, side: str) -> np.ndarray:
@@ -490,21 +501,18 @@ def twist_knee_drop(f: PoseFrames) -> np.ndarray:
     side = twist_side(f)
     drops = {}
     for name, hip, knee in (("left", L.LEFT_HIP, L.LEFT_KNEE), ("right", L.RIGHT_HIP, L.RIGHT_KNEE)):
-        drops[name] = knee_drop_deg(
-            f,
-            "client",
-            _p(f, "client", hip),
-            _p(f, "client", knee),
-            _w(f, "client", hip),
-            _w(f, "client", knee),
-        )
+        drops[name] = knee_drop_deg(f, "client", _p3(f, "client", hip), _p3(f, "client", knee))
     return _pick(side, drops["left"], drops["right"])
 
 
 def rotation_side(f: PoseFrames) -> np.ndarray:
-    """The extended arm: the wrist further from its own shoulder (1 = left arm out), 3-D when possible."""
-    left = distance_trunks(f, "client", L.LEFT_SHOULDER, L.LEFT_WRIST)
-    right = distance_trunks(f, "client", L.RIGHT_SHOULDER, L.RIGHT_WRIST)
+    """The extended arm: the wrist further from its own shoulder (1 = left arm out), in 3-D.
+
+    The outstretched arm points across the body, i.e. toward or away from a side camera, so the image alone
+    foreshortens it; world landmarks (or, without them, the estimator's relative depth) see its length.
+    """
+    left = g.distance(_p3(f, "client", L.LEFT_SHOULDER), _p3(f, "client", L.LEFT_WRIST))
+    right = g.distance(_p3(f, "client", L.RIGHT_SHOULDER), _p3(f, "client", L.RIGHT_WRIST))
     return _side_from_scores(left, right)
 
 
