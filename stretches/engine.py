@@ -353,23 +353,28 @@ class WarningMachine:
         if self.active:
             self.active_peak = max(self.active_peak, float(np.max(bad[i:n])))
             return n
-        if (
-            self.pending_since is not None
-            and self.last_visible_s is not None
-            and t_s[i] - self.last_visible_s > BRIDGE_GAP_S
-        ):
-            self.pending_since = None  # hidden too long: start over, never assume what happened meanwhile
-            self.pending_peak = -np.inf
-        if self.pending_since is None:
-            self.pending_since = float(t_s[i])
-        k = _first_reaching(t_s, i, self.pending_since, self.check.debounce_s)
-        if k is None:
-            self.pending_peak = max(self.pending_peak, float(np.max(bad[i:n])))
-            return n
-        self.pending_peak = max(self.pending_peak, float(np.max(bad[i : k + 1])))
-        self._open(self.pending_since, self.pending_peak)
-        if k + 1 < n:
-            self.active_peak = max(self.active_peak, float(np.max(bad[k + 1 : n])))
+        # Frames more than BRIDGE_GAP_S apart (hidden frames before this run, or a stream that skipped
+        # frames inside it) restart the debounce: never assume what happened in between.
+        prev = self.last_visible_s
+        start = i
+        while start < n:
+            if self.pending_since is not None and prev is not None and t_s[start] - prev > BRIDGE_GAP_S:
+                self.pending_since = None
+                self.pending_peak = -np.inf
+            gaps = np.flatnonzero(np.diff(t_s[start:n]) > BRIDGE_GAP_S)
+            stop = start + int(gaps[0]) + 1 if gaps.size else n
+            if self.pending_since is None:
+                self.pending_since = float(t_s[start])
+            k = _first_reaching(t_s, start, self.pending_since, self.check.debounce_s)
+            if k is not None and k < stop:
+                self.pending_peak = max(self.pending_peak, float(np.max(bad[start : k + 1])))
+                self._open(self.pending_since, self.pending_peak)
+                if k + 1 < n:
+                    self.active_peak = max(self.active_peak, float(np.max(bad[k + 1 : n])))
+                return n
+            self.pending_peak = max(self.pending_peak, float(np.max(bad[start:stop])))
+            prev = float(t_s[stop - 1])
+            start = stop
         return n
 
     def finish(self, end_s: float | None) -> tuple[list[WarningRecord], list[NotVisibleRecord]]:

@@ -262,3 +262,34 @@ def test_roles_must_be_known():
         assert events.roles == ROLES
     swapped = evaluate(session.track, "butterfly", roles={"client": 1, "partner": 0})
     assert swapped.roles == {"client": 1, "partner": 0}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_warning_machine_fed_whole_runs_or_single_frames_agrees(seed):
+    """Debounce / hysteresis / pauses: any category sequence gives the same records however it is fed."""
+    from stretches.engine import CAT_HIDDEN, WarningMachine
+
+    rng = np.random.default_rng(seed)
+    frames = 4000
+    t = np.cumsum(rng.choice([1 / 30, 2 / 30, 0.4, 1.5], size=frames, p=[0.85, 0.1, 0.04, 0.01]))
+    cat = np.empty(frames, dtype=np.int8)
+    i = 0
+    while i < frames:
+        length = int(rng.geometric(1 / 12))
+        cat[i : i + length] = rng.choice([0, 1, 2, 3, 4, 4])
+        i += length
+    bad = rng.normal(0.4, 0.2, frames)
+    masks = rng.integers(1, 16, frames)
+    check = get_stretch("supine_twist").check("supine_twist.shoulder_lift")
+    names = tuple(check.landmark_names())
+    whole = WarningMachine(check, names)
+    edges = np.append(np.flatnonzero(np.r_[True, cat[1:] != cat[:-1]]), frames)
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        whole.feed(t[a:b], bad[a:b], int(cat[a]), masks[a:b] if cat[a] == CAT_HIDDEN else None)
+    single = WarningMachine(check, names)
+    for k in range(frames):
+        hidden = cat[k] == CAT_HIDDEN
+        single.feed(t[k : k + 1], bad[k : k + 1], int(cat[k]), masks[k : k + 1] if hidden else None)
+    records, hidden_records = whole.finish(float(t[-1]))
+    assert (records, hidden_records) == single.finish(float(t[-1]))
+    assert records and hidden_records  # the sequence really produced warnings and pauses

@@ -157,3 +157,45 @@ def test_a_real_release_ends_the_hold_where_the_angle_left_its_plateau():
     angle[t > 20.0] = 0.0  # let go at once
     _, holds = run(t, angle)
     assert len(holds) == 1 and holds[0].end_s == pytest.approx(20.0, abs=0.3)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_runs_fed_whole_or_frame_by_frame_agree(seed):
+    """Any sequence of zones / motions / angles: the run-fed machine equals the frame-fed one."""
+    rng = np.random.default_rng(seed)
+    t = np.cumsum(rng.choice([1 / 30, 2 / 30, 0.5, 2.5], size=3000, p=[0.85, 0.1, 0.04, 0.01]))
+
+    # Long-ish runs of each code, as real tracks have.
+    def codes(values, mean_run):
+        out = np.empty(t.shape[0], dtype=np.int8)
+        i = 0
+        while i < t.shape[0]:
+            length = int(rng.geometric(1 / mean_run))
+            out[i : i + length] = rng.choice(values)
+            i += length
+        return out
+
+    zone = codes([0, 1, 2, 3, 3, 3], 40)
+    motion = codes([0, 0, 1, 2], 15)
+    angle = np.where(zone == 0, np.nan, rng.normal(40, 10, t.shape))
+    side = rng.choice([0.0, 1.0, np.nan], size=t.shape)
+    params = HoldParams(engage_deg=30.0, engage_hysteresis_deg=5.0, hold_range_s=(20.0, 30.0), min_hold_s=1.0)
+    whole = HoldMachine(params)
+    bounds = np.flatnonzero(np.r_[True, (zone[1:] != zone[:-1]) | (motion[1:] != motion[:-1])])
+    bounds = np.append(bounds, t.shape[0])
+    whole_phases = np.concatenate(
+        [
+            whole.feed(t[a:b], int(zone[a]), int(motion[a]), side[a:b], angle[a:b])
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+    )
+    single = HoldMachine(params)
+    single_phases = np.array(
+        [
+            single.feed(t[i : i + 1], int(zone[i]), int(motion[i]), side[i : i + 1], angle[i : i + 1])[0]
+            for i in range(t.shape[0])
+        ]
+    )
+    assert np.array_equal(whole_phases, single_phases)
+    assert whole.finish() == single.finish()
+    assert len(whole.finish()) >= 2  # the sequence really exercised holds
