@@ -1,6 +1,6 @@
 """Process a video once: results cached by the file's SHA-256, so reopening it costs no inference.
 
-Cache layout ($STRETCHGUARD_CACHE_DIR or ~/.cache/stretchguard/analysis):
+Cache layout ($STRETCHGUARD_ANALYSIS_DIR, else "analysis" in StretchGuard's cache folder, the model's):
   <sha16>_<stretch>/            track.npz, events.json, annotated.mp4 (defaults), source.json
   <sha16>_<stretch>/annotated-<profile sha12>.mp4   re-drawn for other thresholds, no inference
   uploads/<sha16><ext>          uploaded files, checked to be readable video before use
@@ -23,7 +23,7 @@ from pathlib import Path
 from vision.errors import BadInputError
 from vision.track import Track
 
-CACHE_ENV = "STRETCHGUARD_CACHE_DIR"
+CACHE_ENV = "STRETCHGUARD_ANALYSIS_DIR"
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v")
 Progress = Callable[[int, "int | None"], None]
 
@@ -32,7 +32,9 @@ def cache_root() -> Path:
     explicit = os.environ.get(CACHE_ENV)
     if explicit:
         return Path(explicit)
-    return Path.home() / ".cache" / "stretchguard" / "analysis"
+    from vision.model import cache_dir
+
+    return cache_dir() / "analysis"
 
 
 def file_sha256(path: str | os.PathLike, chunk_bytes: int = 1 << 20) -> str:

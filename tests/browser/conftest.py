@@ -32,7 +32,7 @@ def app_server(app_dirs: dict[str, Path]) -> Iterator[StreamlitServer]:
     shutil.rmtree(OUTPUT_DIR, ignore_errors=True)
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     env = {
-        "STRETCHGUARD_CACHE_DIR": str(app_dirs["cache"]),
+        "STRETCHGUARD_ANALYSIS_DIR": str(app_dirs["cache"]),
         "STRETCHGUARD_SESSIONS_DIR": str(app_dirs["sessions"]),
         "STRETCHGUARD_PROFILES_DIR": str(app_dirs["profiles"]),
     }
