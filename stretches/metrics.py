@@ -162,16 +162,8 @@ def pose_frames(
 
 def _window_mean_rows(values: np.ndarray, start: np.ndarray) -> np.ndarray:
     """Mean of the finite rows start[i] .. i of (F, D) values for every i; a hidden (NaN) row stays hidden."""
-    finite = np.isfinite(values)
-    frames = values.shape[0]
-    csum = np.zeros((frames + 1, *values.shape[1:]))
-    np.cumsum(np.where(finite, values, 0.0), axis=0, out=csum[1:])
-    ccount = np.zeros((frames + 1, *values.shape[1:]), dtype=np.int32)
-    np.cumsum(finite, axis=0, out=ccount[1:])
-    count = ccount[1:] - ccount[start]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (csum[1:] - csum[start]) / count
-    mean[~finite] = np.nan
+    mean = window_mean(values, start, np.arange(1, values.shape[0] + 1))
+    mean[~np.isfinite(values)] = np.nan
     return mean
 
 
@@ -342,22 +334,50 @@ def _side_from_scores(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- speeds and smoothing (causal, shared)
 
 
+def window_mean(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Mean of the finite values[start[i]:stop[i]] along axis 0 for every i (NaN where there are none).
+
+    Summed newest-first, offset by offset, so each result depends only on the values inside its own window
+    (not on how much history precedes it): the live path, which sees a short buffer, gets bit-identical
+    numbers to the batch path, which sees the whole track.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    frames = values.shape[0]
+    total = np.zeros(values.shape)
+    count = np.zeros(values.shape, dtype=np.int32)
+    if frames == 0:
+        return total
+    width = stop - start
+    longest = int(width.max())
+    finite = np.isfinite(values)
+    zeroed = np.where(finite, values, 0.0)
+    extra = (1,) * (values.ndim - 1)
+    ends_here = bool(np.array_equal(stop, np.arange(1, frames + 1)))
+    for offset in range(longest):
+        inside = (offset < width).reshape(frames, *extra)
+        if ends_here:  # windows end at their own frame: the source is the array shifted by `offset`
+            take = inside[offset:] & finite[: frames - offset]
+            total[offset:] += np.where(take, zeroed[: frames - offset], 0.0)
+            count[offset:] += take
+        else:
+            src = np.clip(stop - 1 - offset, 0, frames - 1)
+            take = inside & finite[src]
+            total += np.where(take, zeroed[src], 0.0)
+            count += take
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    return np.where(count > 0, mean, np.nan)
+
+
 def causal_window_mean(values: np.ndarray, t_s: np.ndarray, lo_s: float, hi_s: float) -> np.ndarray:
     """Mean of the finite values with time in (t_i - lo_s, t_i - hi_s] for every frame i (lo_s > hi_s >= 0).
 
     values: (F,) or (F, ...), averaged along axis 0. Uses only past frames, so the live path computes the
     same number from a short history buffer.
     """
-    values = np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(values)
-    zero_row = np.zeros((1, *values.shape[1:]))
-    csum = np.concatenate([zero_row, np.cumsum(np.where(finite, values, 0.0), axis=0)])
-    ccount = np.concatenate([zero_row.astype(np.int64), np.cumsum(finite, axis=0)])
     start = np.searchsorted(t_s, t_s - lo_s, side="right")
     stop = np.searchsorted(t_s, t_s - hi_s, side="right")
-    count = ccount[stop] - ccount[start]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, (csum[stop] - csum[start]) / np.maximum(count, 1), np.nan)
+    return window_mean(values, start, np.maximum(stop, start))
 
 
 def smooth(values: np.ndarray, t_s: np.ndarray, window_s: float = SMOOTHING_WINDOW_S) -> np.ndarray:
