@@ -71,6 +71,7 @@ def test_live_shows_the_fault_warning_and_records(app_server, playwright_instanc
         page = open_app(browser, app_server.url)
         choose(page, "Stretch", stretch.name)
         start_camera(page)
+        started = time.monotonic()
         expect(page.get_by_text(re.compile(r"[1-9]\d* people"))).to_be_visible(timeout=30_000)
         record = page.get_by_role("button", name="Start recording")
         expect(record).to_be_enabled(timeout=10_000)
@@ -81,6 +82,7 @@ def test_live_shows_the_fault_warning_and_records(app_server, playwright_instanc
         try:
             expect(warning.first).to_be_visible(timeout=int((2 * clip_s + 20) * 1000))
         finally:
+            print(f"warning after {time.monotonic() - started:.1f} s (clip {clip_s:.1f} s)")
             screenshot(page, "live_after_wait")
         screenshot(page, "live_warning")
         no_exceptions(page)
