@@ -105,6 +105,10 @@ def test_live_status_reports_phase_timer_side_and_warnings():
     assert during and all(any(w.check == "supine_twist.shoulder_lift" for w in s.warnings) for s in during)
     before = [s for s in statuses if s.t_s < fault.start_s - 0.5]
     assert not any(w.check == "supine_twist.shoulder_lift" for s in before for w in s.warnings)
+    # The live main angle is the batch one, bit for bit (same functions, same windows).
+    batch_main = metric_series(track, "supine_twist", roles=ROLES)["supine_twist.main_angle"].values
+    live_main = np.array([s.main_angle_deg for s in statuses])
+    assert np.array_equal(live_main, batch_main, equal_nan=True)
 
 
 # ---------------------------------------------------------------- faults, timing and gating
