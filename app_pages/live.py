@@ -87,6 +87,12 @@ with status_column:
             per_side = ", each side" if stretch.per_side else ""
             st.subheader(f"{step}{stretch.name}")
             st.caption(f"Hold {hold}{per_side}. {stretch.client_setup}")
+            if snapshot.routine_index is not None:
+                st.caption("Routine: " + " · ".join(
+                    f"{'**' if i == snapshot.routine_index else ''}{i + 1}. {catalog[sid].name} "
+                    f"{catalog[sid].hold_range_s[0]:g} s{' per side' if catalog[sid].per_side else ''}"
+                    f"{'**' if i == snapshot.routine_index else ''}"
+                    for i, sid in enumerate(ui.routine_ids())))
         for warning in snapshot.warnings:
             ui.banner(warning.message or warning.check_id, warning.severity,
                       detail=f"{warning.check_id} · {warning.role}")
