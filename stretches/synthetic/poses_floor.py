@@ -132,7 +132,7 @@ def stage_supine_twist(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray
         return body_pose(
             f, **SUPINE, axial=pelvis_turn,
             lumbar=(0.0, 0.0, -0.5 * pelvis_turn), thoracic=(0.0, 0.0, -0.5 * pelvis_turn + shoulder_roll),
-            hip_r=(95.0, -10.0 - 0.2 * twist, 0.0), knee_r=95.0, ankle_r=-20.0,  # right knee across
+            hip_r=(95.0, -10.0 - 0.35 * twist, 0.0), knee_r=95.0, ankle_r=-20.0,  # right knee across
             hip_l=(0.0, 3.0, 0.0), knee_l=3.0, ankle_l=-30.0,  # left leg long
             shoulder_r=(0.0, 85.0 * np.clip(cue.engagement, 0, 1) + 5.0, 80.0), elbow_r=5.0,
             shoulder_l=(0.0, 20.0, 0.0), elbow_l=10.0,
@@ -166,15 +166,15 @@ SUPINE_TWIST = StretchMotion(
     stretch_id="supine_twist",
     stage=stage_supine_twist,
     params={
-        "twist": Param(rest=0.0, hold=70.0, sway=2.0),
+        "twist": Param(rest=0.0, hold=85.0, sway=2.0),
         "shoulder_roll": Param(rest=0.0, hold=2.0),
         "hand_slip": Param(rest=0.0, hold=0.0),
     },
     main_param="twist",
     faults={
         "supine_twist.shoulder_lift": FaultSpec("param", 0.47, "trunk", "shoulder_roll", 40.0),
-        "supine_twist.hand_placement": FaultSpec("param", 0.66, "trunk", "hand_slip", 1.0),
-        "common.jerky_motion": FaultSpec("fast_entry", 93.0, "deg/s", value=100.0),
+        "supine_twist.hand_placement": FaultSpec("param", 0.63, "trunk", "hand_slip", 1.0),
+        "common.jerky_motion": FaultSpec("fast_entry", 108.0, "deg/s", value=100.0),
     },
     entry_s=4.5,
     hold_s=30.0,
@@ -289,12 +289,15 @@ def stage_supine_figure_four(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.n
 
 def _figure_four_partner(f: int, pb: BodySize, sole: np.ndarray, cue: Cue) -> Placed:
     """Partner facing the client's head in a split stance, knees bent so the belly meets the client's sole."""
-    lean = 15.0 + 10.0 * cue.engagement
+    lean = 8.0 + 17.0 * cue.engagement
+    settle = np.clip(cue.engagement * 1.5, 0.0, 1.0)  # 0 standing tall at rest, 1 in the lunge
 
-    def pose(bend: float):
+    def pose(bend):
+        bend = 8.0 + (bend - 8.0) * settle
         return body_pose(
             f, yaw=90.0, pitch=lean,
-            hip_l=(lean + 0.5 * bend + 15.0, 10.0, 5.0), hip_r=(lean + 0.5 * bend - 15.0, 10.0, 5.0),
+            # The front foot goes outside the client's supporting leg, away from the crossed one.
+            hip_l=(lean + 0.5 * bend - 25.0, 8.0, 5.0), hip_r=(lean + 0.5 * bend + 3.0, 18.0, 5.0),
             knee_l=bend, knee_r=bend, ankle_l=0.5 * bend, ankle_r=0.5 * bend,
             shoulder_l=(20.0, 10.0, 0.0), shoulder_r=(20.0, 10.0, 0.0), elbow_l=30.0, elbow_r=30.0,
         )
@@ -304,11 +307,14 @@ def _figure_four_partner(f: int, pb: BodySize, sole: np.ndarray, cue: Cue) -> Pl
 
     # The knee bend that brings the belly to the sole's height at the hold (bisection on the mean frame).
     lo, hi = 0.0, 80.0
-    target_y = float(np.median(sole[:, 1]))
+    holding = cue.engagement > 0.95
+    if not holding.any():
+        holding = np.ones_like(holding)
+    target_y = float(np.median(sole[holding, 1]))
     for _ in range(20):
         mid = (lo + hi) / 2
         trial = place(pose(mid), pb, anchor=MID_ANKLE, anchor_xz=(0.0, 0.0), supports=SUPPORTS_STANDING)
-        if float(np.median(belly_of(trial)[:, 1])) > target_y:
+        if float(np.median(belly_of(trial)[holding, 1])) > target_y:
             lo = mid
         else:
             hi = mid
@@ -319,8 +325,9 @@ def _figure_four_partner(f: int, pb: BodySize, sole: np.ndarray, cue: Cue) -> Pl
     shift = np.zeros_like(belly)
     shift[:, 0] = sole[:, 0] - belly[:, 0] - 0.04
     shift[:, 2] = sole[:, 2] - belly[:, 2]
-    # The feet stay planted: move by the hold position only, not frame by frame.
-    partner.translate(np.median(shift, axis=0))
+    # The feet stay planted: move by where the belly must be during the hold, not frame by frame.
+    holding = cue.engagement > 0.95
+    partner.translate(np.median(shift[holding] if holding.any() else shift, axis=0))
     return partner
 
 

@@ -137,8 +137,8 @@ def stage_standing_backbend(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.nd
     stagger = 10.0 * cue["stance"]
     partner = place(
         body_pose(
-            f, yaw=90.0, pitch=12.0,
-            hip_l=(12.0 + 25.0 + stagger, spread, 10.0), hip_r=(12.0 + 25.0 - stagger, spread, 10.0),
+            f, yaw=90.0, pitch=6.0,
+            hip_l=(6.0 + 25.0 + stagger, spread, 10.0), hip_r=(6.0 + 25.0 - stagger, spread, 10.0),
             knee_l=50.0, knee_r=50.0, ankle_l=25.0, ankle_r=25.0,
             shoulder_l=(10.0, 10.0, 0.0), shoulder_r=(10.0, 10.0, 0.0), elbow_l=20.0, elbow_r=20.0,
         ),
@@ -371,7 +371,7 @@ def stage_butterfly(cue: Cue, cb: BodySize, pb: BodySize) -> tuple[np.ndarray, n
     # The partner bends down only once the client has folded (seed: fold first, then the partner helps),
     # and eases off only as the client is nearly back up.
     entered = np.clip((cue.engagement - 0.45) / 0.55, 0.0, 1.0)
-    help_w = np.where(cue["releasing"] > 0, 1.0 - np.clip((cue["releasing"] - 0.6) / 0.4, 0.0, 1.0), entered)
+    help_w = np.where(cue["releasing"] > 0, 1.0 - np.clip((cue["releasing"] - 0.1) / 0.4, 0.0, 1.0), entered)
     bend = 10.0 + 90.0 * help_w - 15.0 * off
     lean = 8.0 + 67.0 * help_w - 20.0 * off
     partner = place(

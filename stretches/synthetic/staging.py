@@ -159,8 +159,9 @@ def cross_arms(person: Placed, weight: np.ndarray | float = 1.0) -> None:
     frames = person.marks.shape[0]
     w = np.broadcast_to(np.asarray(weight, dtype=float), (frames,))
     chest_r = person.body.surface_radius_m("chest")
-    for side, other, lateral, height in (("left", "r", 0.03, -0.06), ("right", "l", -0.03, -0.02)):
-        target = on_body(person, f"shoulder_{other}", (lateral, height, chest_r + 0.05))
+    scale = person.body.height_m / 1.72
+    for side, other, lateral, height in (("left", "r", 0.04, -0.16), ("right", "l", -0.04, -0.12)):
+        target = on_body(person, f"shoulder_{other}", (lateral, height * scale, chest_r + 0.06))
         pole = -axis_of(person, "waist", "up") + 0.6 * axis_of(person, "waist", "forward")
         reach(person, side, target, pole, w, palm_normal=-axis_of(person, "waist", "forward"))
 
