@@ -117,13 +117,30 @@ def metric_value(page: Page, label: str) -> int:
     return int(metric.locator("[data-testid='stMetricValue']").inner_text().strip())
 
 
-def test_tune_moves_a_threshold_and_the_warning_count_changes(app_server, playwright_instance) -> None:
-    video, truth = sample(REVIEW_SAMPLE)  # processed by the Review test: Tune needs no inference
+@pytest.fixture()
+def processed_sample(app_dirs) -> tuple[Path, object]:
+    """The Review sample in the app's cache (already there when the Review test ran: then no inference)."""
+    from appkit import analysis
+
+    video, truth = sample(REVIEW_SAMPLE)
+    previous = os.environ.get(analysis.CACHE_ENV)
+    os.environ[analysis.CACHE_ENV] = str(app_dirs["cache"])
+    try:
+        analysis.analyze_cached(video, truth.stretch, label=video.name)
+    finally:
+        if previous is None:
+            os.environ.pop(analysis.CACHE_ENV)
+        else:
+            os.environ[analysis.CACHE_ENV] = previous
+    return video, truth
+
+
+def test_tune_moves_a_threshold_and_the_warning_count_changes(app_server, playwright_instance,
+                                                              processed_sample) -> None:
+    video, truth = processed_sample
     check = get_stretch(truth.stretch).check(truth.faults[0].check_id)
     with chromium(playwright_instance) as browser:
         page = open_app(browser, f"{app_server.url}/tune")
-        if page.get_by_text("No processed video").count():
-            pytest.fail("Tune found no processed video: the Review test must run first in this session")
         choose(page, "Stretch", get_stretch(truth.stretch).name)
         choose(page, "Check", f"{check.title} ({check.id})")
         before = metric_value(page, "Warnings for this check")
