@@ -56,6 +56,8 @@ HISTORY_S = m.LANDMARK_SMOOTHING_S + m.SPEED_WINDOW_S + m.SPEED_GAP_BRIDGE_S + 0
 BRIDGE_GAP_S = 0.5  # a pending warning survives hidden frames this long (a dropped detection, not a change)
 HOLD_MATCH_SLACK_S = 1.0  # a hold-only warning may start this long before its recorded hold
 
+FACING_KEYS = (("client", "seated"), ("client", "standing"))  # the facings the lean metrics use
+
 # Warning-machine input categories.
 CAT_UNGATED, CAT_HIDDEN, CAT_CLEAR, CAT_BAND, CAT_BAD = 0, 1, 2, 3, 4
 
@@ -689,6 +691,11 @@ class LiveEvaluator:
         self._first_t_ms: int | None = None
         self._last_t_ms: int | None = None
         self._people = 0
+        # Facing tallies: the batch path takes a majority over FACING_WINDOW_S of per-frame votes, longer
+        # than the buffer, so the live path keeps the votes (and each buffered frame's facing) itself.
+        self._votes: dict[tuple[str, str], deque[tuple[float, int]]] = {k: deque() for k in FACING_KEYS}
+        self._vote_sums: dict[tuple[str, str], int] = {k: 0 for k in FACING_KEYS}
+        self._facing: dict[tuple[str, str], deque[float]] = {k: deque() for k in FACING_KEYS}
 
     def update(
         self,
@@ -711,12 +718,17 @@ class LiveEvaluator:
         self._last_t_ms = t_ms
         self._people = max(self._people, landmarks.shape[0])
         self._buffer.append((t_ms, landmarks, world))
+        self._tally_facing(t_ms, landmarks)
         while self._buffer and (t_ms - self._buffer[0][0]) > HISTORY_S * 1000:
             self._buffer.popleft()
+            for history in self._facing.values():
+                history.popleft()
         self._count_coverage(landmarks)
 
         t_arr, lm_arr, w_arr = self._stacked()
         pf = m.pose_frames(t_arr, lm_arr, w_arr, self.roles, self.image_size)
+        for key, history in self._facing.items():
+            pf.facing[key] = np.array(history, dtype=np.float64)
         now = pf.t_s[-1:]
         main, speed = _main_series(pf, self.stretch)
         side = _side_series(pf, self.stretch)
@@ -801,6 +813,23 @@ class LiveEvaluator:
         return _assemble(self._setup, duration, self.roles, self._hold, self._machines, coverage, end_s)
 
     # -------------------------------------------------------------- helpers
+
+    def _tally_facing(self, t_ms: int, landmarks: np.ndarray) -> None:
+        """Add the newest frame's facing votes and record its facing (as facing_from_votes would)."""
+        one = m.pose_frames(
+            np.array([t_ms], dtype=np.int64), landmarks[None], None, self.roles, self.image_size, 0.0
+        )
+        now_s = float(one.t_s[0])
+        for key in FACING_KEYS:
+            vote = int(m.facing_votes(one, *key)[0])
+            votes = self._votes[key]
+            votes.append((now_s, vote))
+            self._vote_sums[key] += vote
+            while votes and votes[0][0] <= now_s - m.FACING_WINDOW_S:
+                self._vote_sums[key] -= votes.popleft()[1]
+            total = self._vote_sums[key]
+            sign = float(np.sign(total)) if total else float(np.sign(vote))
+            self._facing[key].append(sign if sign else np.nan)
 
     def _count_coverage(self, landmarks: np.ndarray) -> None:
         self._frames += 1

@@ -32,6 +32,7 @@ from vision.landmarks import Landmark as L
 
 VISIBILITY_GATE = 0.5  # a landmark below this MediaPipe visibility is treated as hidden
 SPEED_WINDOW_S = 0.4  # angular speed = change of the mean angle between the two halves of this window
+FACING_WINDOW_S = 10.0  # which way a person faces: majority of the per-frame votes over this window
 SPEED_GAP_BRIDGE_S = 0.4  # after a gap, the older half-window may reach this much further back
 LANDMARK_SMOOTHING_S = 0.25  # causal mean of each visible landmark over this window, before any metric
 SMOOTHING_WINDOW_S = 0.0  # optional extra causal mean of per-frame metrics (0 = off: landmarks are smoothed)
@@ -57,6 +58,9 @@ class PoseFrames:
     raw_world: dict[str, np.ndarray | None]  # role → float32 (F, 33, 3) world landmarks, or None
     smoothing_s: float = 0.0
     cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived arrays shared by metrics
+    # (role, "seated" | "standing") → facing per frame, supplied by the live path (which keeps the tally
+    # of votes older than its buffer); empty = computed from these frames' votes.
+    facing: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def num_frames(self) -> int:
@@ -254,27 +258,82 @@ def distance_trunks(f: PoseFrames, role: str, a: L, b: L) -> np.ndarray:
     return _prefer_world(world, image)
 
 
-def forward_sign_seated(f: PoseFrames, role: str) -> np.ndarray:
-    """+1 when the person faces +x in the image, -1 when -x: a seated or kneeling person's legs lie ahead."""
-    legs = _mean_of_visible(
-        _mid(f, role, L.LEFT_KNEE, L.RIGHT_KNEE), _mid(f, role, L.LEFT_ANKLE, L.RIGHT_ANKLE)
-    )
-    dx = legs[:, 0] - mid_hip(f, role)[:, 0]
-    face_dx = _p(f, role, L.NOSE)[:, 0] - _mid(f, role, L.LEFT_EAR, L.RIGHT_EAR)[:, 0]
-    sign = np.sign(dx)
-    sign = np.where(sign == 0, np.sign(face_dx), sign)
+def _raw_point(f: PoseFrames, role: str, lm: L) -> np.ndarray:
+    """One landmark's gated pixel position without smoothing: depends on its own frame only."""
+    key = ("raw_px", role, int(lm))
+    if key not in f.cache:
+        raw = f.raw.get(role)
+        if raw is None:
+            f.cache[key] = np.full((f.num_frames, 2), np.nan)
+        else:
+            scale = np.array([float(f.image_size[0]), float(f.image_size[1])])
+            xy = raw[:, int(lm), :2].astype(np.float64) * scale
+            f.cache[key] = np.where(f.visible[role][:, int(lm), None], xy, np.nan)
+    return f.cache[key]
+
+
+def _raw_mid_x(f: PoseFrames, role: str, *lms: L) -> np.ndarray:
+    xs = np.stack([_raw_point(f, role, lm)[:, 0] for lm in lms])
+    finite = np.isfinite(xs)
+    count = finite.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, np.where(finite, xs, 0.0).sum(axis=0) / count, np.nan)
+
+
+def facing_votes(f: PoseFrames, role: str, kind: str) -> np.ndarray:
+    """int8 per frame: +1 facing +x in the image, -1 facing -x, 0 no opinion; from that frame alone.
+
+    seated / kneeling: the legs lie ahead of the hips (the face decides when they do not say).
+    standing: the toes point ahead of the heels (counts double) and the nose ahead of the ears.
+    """
+    face = np.sign(_raw_mid_x(f, role, L.NOSE) - _raw_mid_x(f, role, L.LEFT_EAR, L.RIGHT_EAR))
+    if kind == "seated":
+        legs = _raw_mid_x(f, role, L.LEFT_KNEE, L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+        vote = np.sign(legs - _raw_mid_x(f, role, L.LEFT_HIP, L.RIGHT_HIP))
+        vote = np.where(np.nan_to_num(vote) == 0, face, vote)
+    else:
+        feet = np.sign(
+            _raw_mid_x(f, role, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
+            - _raw_mid_x(f, role, L.LEFT_HEEL, L.RIGHT_HEEL)
+        )
+        vote = np.sign(2 * np.nan_to_num(feet) + np.nan_to_num(face))
+    return np.nan_to_num(vote).astype(np.int8)
+
+
+def facing_from_votes(votes: np.ndarray, t_s: np.ndarray, window_s: float = FACING_WINDOW_S) -> np.ndarray:
+    """+1 / -1 by majority of the votes of the last `window_s` (NaN when there is none).
+
+    People do not turn around mid-stretch, but the estimator's legs, feet or face flip now and then; a
+    single frame's opinion would flip the sign of every lean with them. Integer sums, so the live path's
+    running tally is exactly the batch one.
+    """
+    csum = np.concatenate([[0], np.cumsum(votes.astype(np.int64))])
+    start = np.searchsorted(t_s, t_s - window_s, side="right")
+    total = csum[1:] - csum[start]
+    sign = np.sign(total).astype(np.float64)
+    sign = np.where(sign == 0, np.sign(votes).astype(np.float64), sign)
     return np.where(sign == 0, np.nan, sign)
+
+
+def forward_sign(f: PoseFrames, role: str, kind: str) -> np.ndarray:
+    """The person's facing per frame (+1 = +x): the live path passes it in, the batch path computes it."""
+    given = f.facing.get((role, kind))
+    if given is not None:
+        return given
+    key = ("facing", role, kind)
+    if key not in f.cache:
+        f.cache[key] = facing_from_votes(facing_votes(f, role, kind), f.t_s)
+    return f.cache[key]
+
+
+def forward_sign_seated(f: PoseFrames, role: str) -> np.ndarray:
+    """+1 when a seated or kneeling person faces +x in the image, -1 when -x."""
+    return forward_sign(f, role, "seated")
 
 
 def forward_sign_standing(f: PoseFrames, role: str) -> np.ndarray:
-    """+1 / -1 facing of a standing person: toes point forward of the heels, the nose of the ears."""
-    toes = _mid(f, role, L.LEFT_FOOT_INDEX, L.RIGHT_FOOT_INDEX)
-    heels = _mid(f, role, L.LEFT_HEEL, L.RIGHT_HEEL)
-    foot_dx = toes[:, 0] - heels[:, 0]
-    face_dx = _p(f, role, L.NOSE)[:, 0] - _mid(f, role, L.LEFT_EAR, L.RIGHT_EAR)[:, 0]
-    vote = np.nan_to_num(np.sign(foot_dx)) * 2 + np.nan_to_num(np.sign(face_dx))
-    sign = np.sign(vote)
-    return np.where(sign == 0, np.nan, sign)
+    """+1 when a standing person faces +x in the image, -1 when -x."""
+    return forward_sign(f, role, "standing")
 
 
 def trunk_lean_deg(f: PoseFrames, role: str, forward_sign: np.ndarray) -> np.ndarray:

@@ -279,3 +279,21 @@ def test_speed_is_causal_so_live_history_suffices():
     full = m.angular_speed_deg_s(angle, t)
     tail = m.angular_speed_deg_s(angle[-30:], t[-30:])
     assert np.allclose(full[-10:], tail[-10:], atol=1e-9)
+
+
+def test_facing_is_a_majority_so_a_flipped_frame_does_not_flip_the_lean():
+    frames = 60
+    lm = np.full((frames, 2, 33, 4), np.nan, dtype=np.float32)
+    for i in range(frames):
+        # Every 7th frame the estimator puts the legs behind the hips (facing the other way).
+        lm[i, 0] = _norm(seated(lean_fwd_deg=-15.0, facing=-1 if i % 7 == 3 else 1))
+    t_ms = (np.arange(frames) * 33).astype(np.int64)
+    # No landmark smoothing here: the mirrored frames would otherwise blur into their neighbours' geometry.
+    f = m.pose_frames(t_ms, lm, None, {"client": 0, "partner": 1}, IMAGE, smoothing_s=0.0)
+    votes = m.facing_votes(f, "client", "seated")
+    assert set(votes.tolist()) == {1, -1}
+    lean_back = m.thoracic_lumbar_arch(f)
+    # Frames that were themselves flipped read the mirrored geometry, but the sign stays the majority's.
+    assert np.all(m.forward_sign_seated(f, "client")[1:] == 1.0)
+    steady = [i for i in range(frames) if i % 7 != 3]
+    assert np.allclose(lean_back[steady], 15.0, atol=1e-3)
