@@ -55,6 +55,7 @@ class Camera:
 # Camera heights: "low" ≈ hip height of a person lying down (the spec's floor-stretch view), "mid" ≈ chest
 # height of a seated or kneeling person, "high" ≈ a tripod at standing eye level looking down.
 CAMERA_HEIGHTS_M: dict[str, float] = {"low": 0.35, "mid": 0.9, "high": 1.7}
+BACKOFF = 1.06  # camera distance beyond the tightest fit
 
 
 def place_camera(
@@ -109,4 +110,5 @@ def place_camera(
     for _ in range(25):  # the closest distance that still fits everything
         mid = (near + far) / 2
         near, far = (near, mid) if fits(at(mid)) else (mid, far)
-    return at(far)
+    # A little breathing room: a pose detector needs some context around people who fill the frame.
+    return at(far * BACKOFF)
