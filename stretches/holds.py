@@ -50,7 +50,7 @@ class HoldParams:
 
 @dataclass(frozen=True)
 class HoldRecord:
-    """One hold. status: ok | short | long | incomplete (the recording ended during it)."""
+    """One hold. status: ok | short | long | incomplete (the recording began or ended during it)."""
 
     start_s: float
     end_s: float
@@ -116,6 +116,9 @@ class HoldMachine:
     side_right: int = 0
     holds: list[HoldRecord] = field(default_factory=list)
     last_t_s: float | None = None
+    first_t_s: float | None = (
+        None  # the first frame seen: a hold already under way then was not seen to start
+    )
     # Main-angle history of the current approach and hold: (t, angle, in_hold) chunks, for the record's times.
     history: list[tuple[np.ndarray, np.ndarray, bool]] = field(default_factory=list)
 
@@ -138,6 +141,8 @@ class HoldMachine:
         """
         n = t_s.shape[0]
         phases = np.empty(n, dtype=np.int8)
+        if n and self.first_t_s is None:
+            self.first_t_s = float(t_s[0])
         i = 0
         while i < n:
             before = self.state
@@ -221,12 +226,20 @@ class HoldMachine:
         assert self.hold_start_s is not None
         self.out_since_s = None
         start, end = self._plateau(self.hold_start_s, max(end_s, self.hold_start_s))
-        record = self._record(start, end, complete=True)
+        record = self._record(start, end, complete=not self._started_with_recording())
         if record is not None:
             self.holds.append(record)
         self.state = RELEASE
         self.hold_start_s = None
         self.settle_since_s = None
+
+    def _started_with_recording(self) -> bool:
+        """True when the hold was already under way as the recording began (its length is unknown)."""
+        return (
+            self.hold_start_s is not None
+            and self.first_t_s is not None
+            and self.hold_start_s - self.first_t_s < self.params.settle_s
+        )
 
     def _first_reaching(self, t_s: np.ndarray, i: int, since: float, wait_s: float) -> int | None:
         """First index k >= i with t[k] - since >= wait_s, or None."""

@@ -199,3 +199,10 @@ def test_random_runs_fed_whole_or_frame_by_frame_agree(seed):
     assert np.array_equal(whole_phases, single_phases)
     assert whole.finish() == single.finish()
     assert len(whole.finish()) >= 2  # the sequence really exercised holds
+
+
+def test_hold_already_under_way_when_recording_starts_is_incomplete_not_short():
+    t = frames(15.0)
+    angle = np.where(t < 8.0, 60.0, 0.0)  # the recording starts mid-hold; the release comes at 8 s
+    _, holds = run(t, angle)
+    assert [h.status for h in holds] == ["incomplete"]
