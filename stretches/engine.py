@@ -4,7 +4,8 @@ One engine, two paths:
 - `evaluate(track, ...)`: every metric of the stretch over the whole track at once (numpy), then the hold
   machine and one warning machine per check fed with maximal runs of frames that share a category.
 - `LiveEvaluator.update(...)`: the same metric functions over a short history buffer (every metric is
-  causal and needs at most `HISTORY_S` of the past), the same machines fed one frame at a time.
+  causal and needs at most `HISTORY_S` of the past; the facing tally, which looks further back, is kept as
+  integer sums), the same machines fed one frame at a time.
 A test holds the two paths to identical events.
 
 Warnings: a check's metric is compared only in its phases (hold, or entry and hold). The condition must
@@ -13,6 +14,10 @@ metric stays back past threshold ∓ hysteresis for `CLEAR_S` (end_s = when it w
 pause a check: a pending warning survives a dropped detection of up to `BRIDGE_GAP_S` (it still needs the
 condition on both sides of the gap) and starts over after a longer one; an active warning survives gaps up
 to `MAX_GAP_S` and otherwise ends when the landmarks were last seen.
+
+Hold-only warnings are kept to the recorded holds (a warning raised by the release movement itself, which
+the live gate notices a moment late, is dropped; one running on into the release is cut at the hold's end);
+the live status may show such a warning briefly, the events never do.
 
 common.not_visible is a status, not a warning: it is reported in `Events.not_visible` (key "not_visible"
 in events.json, next to the spec's keys, which are all kept) with the paused check and the hidden landmark
