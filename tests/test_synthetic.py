@@ -307,3 +307,12 @@ def test_a_take_cut_short_keeps_only_what_it_shows():
     s = simulate(Scenario("standing_backbend", duration_s=10.0))
     assert s.t_s[-1] == pytest.approx(10.0)
     assert s.holds[0].end_s == pytest.approx(10.0)
+
+
+def test_left_right_swaps_exchange_the_labels_in_bursts():
+    clean = simulate(Scenario("prone_quad", jitter_frac=0.0, seed=5)).track.landmarks
+    swapped = simulate(Scenario("prone_quad", jitter_frac=0.0, seed=5, lr_swap_rate=0.05)).track.landmarks
+    flipped = ~np.isclose(clean[:, :, L.LEFT_KNEE, 0], swapped[:, :, L.LEFT_KNEE, 0])
+    assert 0.02 < flipped.mean() < 0.09
+    np.testing.assert_allclose(swapped[flipped][:, L.LEFT_KNEE], clean[flipped][:, L.RIGHT_KNEE])
+    np.testing.assert_allclose(swapped[:, :, L.NOSE], clean[:, :, L.NOSE])

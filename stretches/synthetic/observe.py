@@ -39,6 +39,8 @@ class SensorNoise:
     drift_tau_s: float = 0.5
     drop_rate: float = 0.0  # fraction of frames in which a person is not detected at all
     drop_burst_frames: float = 3.0  # mean length of a detection gap
+    lr_swap_rate: float = 0.0  # fraction of frames in which a person's left and right labels are swapped
+    #                            (a known side-view estimator failure), in bursts like the drops
 
 
 def _ar1(rng: np.random.Generator, shape: tuple[int, ...], frames_tau: float) -> np.ndarray:
@@ -131,6 +133,13 @@ def observe(
         world_err += noise.drift_frac * scale_m * _ar1(rng, world.shape, noise.drift_tau_s * fps)
     world = world + np.where(hidden[..., None], world_err * 3.0, world_err)
 
+    if noise.lr_swap_rate > 0:
+        swapped = drop_mask(rng, frames, people, noise.lr_swap_rate, noise.drop_burst_frames)
+        for left, right in PAIRS:
+            for arr in (landmarks, world):
+                a = arr[:, :, left].copy()
+                arr[:, :, left] = np.where(swapped[..., None], arr[:, :, right], a)
+                arr[:, :, right] = np.where(swapped[..., None], a, arr[:, :, right])
     dropped = drop_mask(rng, frames, people, noise.drop_rate, noise.drop_burst_frames)
     landmarks[dropped] = np.nan
     world[dropped] = np.nan

@@ -72,6 +72,7 @@ class Scenario:
     jitter_frac: float = 0.01
     drift_frac: float = 0.0
     drop_rate: float = 0.0
+    lr_swap_rate: float = 0.0  # fraction of frames with left/right labels swapped (in short bursts)
     hidden_landmarks: tuple[tuple[str, int], ...] = ()  # (role, Landmark) pairs the estimator cannot see
     hidden_window_s: tuple[float, float] | None = None  # None: hidden for the whole take
     speed: float = 1.0  # > 1 = quicker entry and release (good form stays under the jerky limit to ~1.5)
@@ -226,7 +227,10 @@ def simulate(scenario: Scenario) -> SyntheticSession:
             hidden[when, ROLES.index(role), int(lm)] = True
 
     noise = SensorNoise(
-        jitter_frac=scenario.jitter_frac, drift_frac=scenario.drift_frac, drop_rate=scenario.drop_rate
+        jitter_frac=scenario.jitter_frac,
+        drift_frac=scenario.drift_frac,
+        drop_rate=scenario.drop_rate,
+        lr_swap_rate=scenario.lr_swap_rate,
     )
     heights = (scenario.client_body.height_m, scenario.partner_body.height_m)
     landmarks, world = observe(scene, camera, scenario.fps, noise, hidden, rng, heights)
