@@ -124,7 +124,10 @@ def reach(
     rotation_contact = frame_from_axes(forearm_dir, thumb_side)
     posed_rotation = person.skeleton.rotations[f"wrist_{s}"]
     rotation = np.where(w[:, :, None] > 0.5, rotation_contact, posed_rotation)
-    hand = hand_points(wrist, rotation, body, side)
+    # Hand points glide between the posed hand and the contact hand (no snap of the fingers mid-reach).
+    hand_posed = hand_points(wrist, posed_rotation, body, side)
+    hand_contact = hand_points(wrist, rotation_contact, body, side)
+    hand = {k: hand_posed[k] * (1 - w) + hand_contact[k] * w for k in hand_posed}
     marks = person.marks
     marks[:, L[f"{up}_ELBOW"]] = elbow
     marks[:, L[f"{up}_WRIST"]] = wrist
@@ -134,12 +137,6 @@ def reach(
     person.skeleton.positions[f"elbow_{s}"] = elbow
     person.skeleton.positions[f"wrist_{s}"] = wrist
     person.skeleton.rotations[f"wrist_{s}"] = rotation
-
-
-def hand_contact_point(target_surface: np.ndarray, outward: np.ndarray, body: BodySize) -> np.ndarray:
-    """Where the wrist sits when the palm rests on a surface point: a hand-length back from the fingers and
-    a palm's thickness off the surface."""
-    return target_surface + _unit(outward) * body.surface_radius_m("hand")
 
 
 def axis_of(person: Placed, node: str, axis: str) -> np.ndarray:
