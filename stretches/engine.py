@@ -470,8 +470,8 @@ def _setup(stretch_id: str, thresholds: Thresholds | None) -> _Setup:
 
 def _main_series(pf: m.PoseFrames, stretch: Stretch) -> tuple[np.ndarray, np.ndarray]:
     assert stretch.main_angle is not None
-    raw = np.asarray(stretch.main_angle(pf), dtype=np.float64)
-    return m.smooth(raw, pf.t_s), m.angular_speed_deg_s(raw, pf.t_s)
+    raw = m.angle_cached(pf, stretch.main_angle)
+    return m.smooth(raw, pf.t_s), m.speed_cached(pf, stretch.main_angle)
 
 
 def _side_series(pf: m.PoseFrames, stretch: Stretch) -> np.ndarray | None:
@@ -537,13 +537,15 @@ def _within_holds(records: list[WarningRecord], holds: list[HoldRecord]) -> list
 
 def _coverage(landmarks: np.ndarray, roles: dict[str, int]) -> dict[str, int]:
     frames = int(landmarks.shape[0])
-    present = ~np.isnan(landmarks[..., 0]).all(axis=-1)  # (F, P)
     client = roles.get("client")
     partner = roles.get("partner")
     if client is None or partner is None or max(client, partner) >= landmarks.shape[1]:
         both = 0
     else:
-        both = int(np.count_nonzero(present[:, client] & present[:, partner]))
+        # A detected person has all 33 landmarks, an absent one none: two of them tell.
+        probe = landmarks[:, [client, partner]][:, :, [0, 23], 0]  # nose and left hip x, (F, 2, 2)
+        present = np.isfinite(probe).any(axis=-1)
+        both = int(np.count_nonzero(present[:, 0] & present[:, 1]))
     return {"frames": frames, "frames_both_people": both}
 
 

@@ -458,15 +458,14 @@ def angular_speed_deg_s(
     """
     half = window_s / 2.0
     t_s = np.asarray(t_s, dtype=np.float64)
+    angle_deg = np.asarray(angle_deg, dtype=np.float64)
     finite = np.isfinite(angle_deg)
-    t_seen = np.where(finite, t_s, np.nan)
-    newer = causal_window_mean(angle_deg, t_s, half, 0.0)
-    t_newer = causal_window_mean(t_seen, t_s, half, 0.0)
-    older = causal_window_mean(angle_deg, t_s, window_s, half)
-    t_older = causal_window_mean(t_seen, t_s, window_s, half)
+    # Angle and time of the visible frames side by side, so each window is averaged in one pass.
+    both = np.stack([angle_deg, np.where(finite, t_s, np.nan)], axis=1)
+    newer, t_newer = causal_window_mean(both, t_s, half, 0.0).T
+    older, t_older = causal_window_mean(both, t_s, window_s, half).T
     # Right after a detection gap the older half may be empty: reach further back, up to SPEED_GAP_BRIDGE_S.
-    older_far = causal_window_mean(angle_deg, t_s, window_s + SPEED_GAP_BRIDGE_S, half)
-    t_older_far = causal_window_mean(t_seen, t_s, window_s + SPEED_GAP_BRIDGE_S, half)
+    older_far, t_older_far = causal_window_mean(both, t_s, window_s + SPEED_GAP_BRIDGE_S, half).T
     empty = ~np.isfinite(older)
     older = np.where(empty, older_far, older)
     t_older = np.where(empty, t_older_far, t_older)
@@ -646,7 +645,7 @@ def fold_upper_back_rounding(f: PoseFrames) -> np.ndarray:
 
 
 def lean_speed(f: PoseFrames) -> np.ndarray:
-    return angular_speed_deg_s(lean_forward_seated(f), f.t_s)
+    return speed_cached(f, lean_forward_seated)
 
 
 def backbend_depth(f: PoseFrames) -> np.ndarray:
@@ -796,11 +795,27 @@ def twist_hand_placement(f: PoseFrames) -> np.ndarray:
 MetricFn = Callable[[PoseFrames], np.ndarray]
 
 
+def angle_cached(f: PoseFrames, angle: MetricFn) -> np.ndarray:
+    """An angle metric computed once per PoseFrames (the hold detector and the checks share it)."""
+    key = ("angle", angle)
+    if key not in f.cache:
+        f.cache[key] = np.asarray(angle(f), dtype=np.float64)
+    return f.cache[key]
+
+
+def speed_cached(f: PoseFrames, angle: MetricFn) -> np.ndarray:
+    """The angular speed of an angle metric, computed once per PoseFrames."""
+    key = ("speed", angle)
+    if key not in f.cache:
+        f.cache[key] = angular_speed_deg_s(angle_cached(f, angle), f.t_s)
+    return f.cache[key]
+
+
 def speed_of(main_angle: MetricFn) -> MetricFn:
     """The main angle's angular speed (deg/s), as a metric of its own (common.jerky_motion)."""
 
     def metric(f: PoseFrames) -> np.ndarray:
-        return angular_speed_deg_s(main_angle(f), f.t_s)
+        return speed_cached(f, main_angle)
 
     metric.__name__ = f"speed_of_{main_angle.__name__}"
     metric.__doc__ = f"Angular speed (deg/s) of {main_angle.__name__}."
