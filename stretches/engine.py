@@ -106,7 +106,7 @@ class WarningRecord:
 
 @dataclass(frozen=True)
 class NotVisibleRecord:
-    """A check paused because landmarks it needs were hidden (common.not_visible)."""
+    """A check paused because landmarks it needs were hidden (common.not_visible); role = whose they are."""
 
     paused_check: str
     role: str
@@ -229,6 +229,11 @@ def classify_check(
     return cat
 
 
+def _hidden_role(hidden: tuple[str, ...], fallback: str) -> str:
+    """Whose landmarks are missing ("client.left_knee" → client); the check's role when none are named."""
+    return hidden[0].split(".", 1)[0] if hidden else fallback
+
+
 def _first_reaching(t_s: np.ndarray, i: int, since: float, wait_s: float) -> int | None:
     k = max(int(np.searchsorted(t_s, since + wait_s, side="left")), i)
     while k < t_s.shape[0] and t_s[k] - since < wait_s:
@@ -305,7 +310,7 @@ class WarningMachine:
             self.hidden_records.append(
                 NotVisibleRecord(
                     paused_check=self.check.id,
-                    role=self.check.role,
+                    role=_hidden_role(hidden, self.check.role),
                     start_s=self.hidden_since,
                     end_s=end_s,
                     hidden=hidden,
@@ -777,7 +782,12 @@ class LiveEvaluator:
                 names = tuple(n for bit, n in enumerate(machine.names) if int(mask[0]) >> bit & 1)
                 what = ", ".join(names) if names else "the pose"
                 hidden_notes.append(
-                    NotVisibleNote(check.id, check.role, names, f"{check.title} paused: cannot see {what}.")
+                    NotVisibleNote(
+                        check.id,
+                        _hidden_role(names, check.role),
+                        names,
+                        f"{check.title} paused: cannot see {what}.",
+                    )
                 )
 
         now_s = float(now[0])

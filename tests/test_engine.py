@@ -203,6 +203,7 @@ def test_hidden_landmarks_pause_the_check_and_name_what_is_hidden():
     assert "client.left_shoulder" in paused[0].hidden and "client.right_shoulder" in paused[0].hidden
     assert paused[0].start_s == pytest.approx(10.0, abs=0.1)
     assert "left_shoulder" in paused[0].message
+    assert paused[0].role == "client"  # whose landmarks are hidden (the check itself addresses the partner)
 
 
 # ---------------------------------------------------------------- thresholds, roles and the events file
