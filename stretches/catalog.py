@@ -23,6 +23,7 @@ PHASES = ("hold", "entry_and_hold")
 KINDS = ("frame", "hold", "status")
 
 MetricFn = Callable[[m.PoseFrames], np.ndarray]
+_SPEED_WINDOW = f"{m.SPEED_WINDOW_S:g} s"
 
 
 class UnknownStretchError(StretchGuardError):
@@ -124,8 +125,8 @@ def _jerky(main_angle: MetricFn, landmarks: tuple[tuple[str, L], ...], what: str
         id="common.jerky_motion",
         title="Jerky motion",
         description=(
-            f"Angular speed of the stretched joint ({what}) from timestamps, averaged over 0.6 s so landmark "
-            "jitter does not count. A stretch should deepen gradually, never in a jolt."
+            f"Angular speed of the stretched joint ({what}) from timestamps over a {_SPEED_WINDOW} window "
+            "of smoothed landmarks, so jitter does not count. A stretch should deepen gradually, never in a jolt."
         ),
         metric=m.speed_of(main_angle),
         default_threshold=60.0,
@@ -426,9 +427,8 @@ def _seated_forward_fold() -> Stretch:
             id=f"{sid}.pull_speed",
             title="Pulling too fast",
             description=(
-                "Angular speed of the client's trunk lean, deg/s from timestamps (0.6 s window). The "
-                "partner's "
-                "pull should be gentle and even."
+                f"Angular speed of the client's trunk lean, deg/s from timestamps ({_SPEED_WINDOW} window). "
+                "The partner's pull should be gentle and even."
             ),
             metric=m.lean_speed,
             default_threshold=45.0,
@@ -674,7 +674,7 @@ def _straddle_fold() -> Stretch:
             id=f"{sid}.pull_speed",
             title="Pulled in too fast",
             description=(
-                "Angular speed of the folding person's trunk lean, deg/s from timestamps (0.6 s window)."
+                f"Angular speed of the folding person's trunk lean, deg/s from timestamps ({_SPEED_WINDOW} window)."
             ),
             metric=m.lean_speed,
             default_threshold=45.0,
