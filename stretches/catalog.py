@@ -126,7 +126,8 @@ def _jerky(main_angle: MetricFn, landmarks: tuple[tuple[str, L], ...], what: str
         title="Jerky motion",
         description=(
             f"Angular speed of the stretched joint ({what}) from timestamps over a {_SPEED_WINDOW} window "
-            "of smoothed landmarks, so jitter does not count. A stretch should deepen gradually, never in a jolt."
+            "of smoothed landmarks, so jitter does not count. A stretch should deepen gradually, "
+            "never in a jolt."
         ),
         metric=m.speed_of(main_angle),
         default_threshold=60.0,
@@ -674,7 +675,8 @@ def _straddle_fold() -> Stretch:
             id=f"{sid}.pull_speed",
             title="Pulled in too fast",
             description=(
-                f"Angular speed of the folding person's trunk lean, deg/s from timestamps ({_SPEED_WINDOW} window)."
+                "Angular speed of the folding person's trunk lean, deg/s from timestamps "
+                f"({_SPEED_WINDOW} window)."
             ),
             metric=m.lean_speed,
             default_threshold=45.0,
