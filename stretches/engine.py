@@ -470,6 +470,8 @@ def _setup(stretch_id: str, thresholds: Thresholds | None) -> _Setup:
     )
     not_visible = next((c for c in stretch.checks if c.kind == "status"), None)
     nv_min = thresholds.apply(not_visible).default_threshold if not_visible else 0.5
+    if not thresholds.is_enabled("common.not_visible"):
+        nv_min = float("inf")  # switched off: pauses still happen, they are just not reported
     return _Setup(stretch, checks, hold_checks, params, nv_min)
 
 
