@@ -147,7 +147,7 @@ def test_small_people_letterboxed_need_redetection(footage, model_path, tmp_path
     full = track_video(clip, model_path=model_path)
     both_plain, both_full = (float(t.present().all(axis=1).mean()) for t in (plain, full))
     print(f"letterboxed: both people {both_plain:.0%} plain, {both_full:.0%} with re-detection")
-    assert both_plain < 0.6 and both_full >= 0.95
+    assert both_plain < 0.6 and both_full >= 0.9
 
 
 def test_live_pipeline_is_reusable_and_timestamp_driven(footage, model_path):
