@@ -29,6 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stretchguard: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as error:  # e.g. an output folder that cannot be written
+        where = f": {error.filename}" if getattr(error, "filename", None) else ""
+        print(f"stretchguard: error: {_one_line(error.strerror or str(error))}{where}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _one_line(text: str) -> str:
@@ -56,7 +60,7 @@ def _build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("video", type=Path)
     analyze.add_argument("--stretch", required=True, metavar="ID")
     analyze.add_argument("--out", type=Path, default=None, metavar="DIR",
-                         help="output folder (default: <video name>.stretchguard beside the video)")
+                         help="output folder (default: ./<video name>.stretchguard)")
     analyze.add_argument("--thresholds", type=Path, default=None, metavar="FILE")
     analyze.add_argument("--client", default=None, metavar="left|right|0|1",
                          help="who is the client (default: from posture)")
@@ -126,7 +130,7 @@ class _ModelProgressPrinter:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from stretches.session import analyze
 
-    out_dir = args.out or args.video.with_name(args.video.stem + ".stretchguard")
+    out_dir = args.out or Path.cwd() / f"{args.video.stem}.stretchguard"
     thresholds = _load_thresholds(args.thresholds)
     with _FrameProgressBar("analyze") as progress:
         result = analyze(args.video, args.stretch, out_dir, thresholds=thresholds, client=args.client,

@@ -92,6 +92,10 @@ def analyze(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise BadInputError(f"--out {out_dir} is a file; give a folder")
+    try:  # before inference, so an unwritable folder fails in a second, not after the whole video
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BadInputError(f"cannot create the output folder {out_dir}: {error.strerror or error}") from None
 
     passes = 2 if write_video else 1
 

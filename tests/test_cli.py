@@ -180,3 +180,18 @@ def test_console_script_reports_bad_input_without_traceback(tmp_path):
     assert result.returncode == 2
     expected = f"stretchguard: error: file not found: {tmp_path / 'missing.mp4'}"
     assert result.stderr.strip().splitlines() == [expected]
+
+
+def test_unwritable_output_folder_is_one_line_exit_2(short_clip, tmp_path, capsys):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the output folder's parent should be\n")
+    assert main(["analyze", str(short_clip), "--stretch", "butterfly", "--out", str(blocked / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("stretchguard: error:") and "blocked" in err[0]
+
+
+def test_default_output_folder_is_in_the_working_directory(short_clip, tmp_path, monkeypatch, model_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(["analyze", str(short_clip), "--stretch", "butterfly", "--no-video",
+                 "--model", str(model_path)]) == 0
+    assert (tmp_path / "two_people.stretchguard" / "events.json").is_file()
