@@ -195,15 +195,21 @@ def rewrite_truth(folder: Path = SAMPLES_DIR, only: list[str] | None = None) -> 
         print(f"{spec.name}: truth rewritten", flush=True)
 
 
-def build_samples(folder: Path = SAMPLES_DIR, only: list[str] | None = None, crf: int = 26) -> list[Path]:
+def build_samples(folder: Path = SAMPLES_DIR, only: list[str] | None = None, crf: int = 26,
+                  missing_only: bool = False) -> list[Path]:
+    from stretches.render_clip import TRUTH_JSON_SUFFIX
     from stretches.synthetic import simulate
 
     specs = [s for s in sample_specs() if not only or s.name in only]
+    if only:
+        specs.sort(key=lambda s: only.index(s.name))
     unknown = sorted(set(only or ()) - {s.name for s in specs})
     if unknown:
         raise SystemExit(f"unknown sample name(s): {', '.join(unknown)}")
     paths = []
     for spec in specs:
+        if missing_only and (folder / f"{spec.name}{TRUTH_JSON_SUFFIX}").is_file():
+            continue
         started = time.time()
         session = simulate(scenario_for(spec))
         if session.t_ms[-1] / 1000.0 > MAX_SAMPLE_S:
@@ -258,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="sample names to rebuild (default: all)")
     parser.add_argument("--crf", type=int, default=26, help="H.264 quality, lower = larger (default: 26)")
     parser.add_argument("--list", action="store_true", help="list the sample names and exit")
+    parser.add_argument("--missing", action="store_true", help="only clips not on disk yet")
     parser.add_argument("--truth-only", action="store_true",
                         help="re-write the truth files of existing clips without rendering")
     args = parser.parse_args(argv)
@@ -269,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         rewrite_truth(args.out, args.only)
         write_index(args.out)
         return 0
-    build_samples(args.out, args.only, crf=args.crf)
+    build_samples(args.out, args.only, crf=args.crf, missing_only=args.missing)
     return 0
 
 
