@@ -332,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="re-evaluate the checks on the cached tracks (after an engine change) and score")
     parser.add_argument("--only", nargs="*", help="clip names (see --list)")
     parser.add_argument("--list", action="store_true", help="list the evaluation clips and exit")
+    parser.add_argument("--score-only", action="store_true",
+                        help="score the clips already analyzed, run nothing (a partial set says so)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
@@ -345,7 +347,11 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     print(f"{len(clips)} clips, work dir {args.work}", flush=True)
-    if args.rescore:
+    if args.score_only:
+        done = [c for c in clips if (args.work / "runs" / c.name / "events.json").is_file()]
+        print(f"scoring {len(done)} of {len(clips)} clips (the others are not analyzed yet)", flush=True)
+        clips = done
+    elif args.rescore:
         for clip in clips:
             rescore_clip(clip, args.work)
     elif args.jobs > 1:
