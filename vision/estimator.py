@@ -51,8 +51,10 @@ class EstimatorSettings:
     min_pose_diagonal_frac: float = 0.12  # landmark bounding-box diagonal / image diagonal
     min_core_visibility: float = 0.5  # at least two of shoulders/hips must be this visible
     world_trunk_m: tuple[float, float] = (0.25, 0.85)
-    world_min_shoulder_width_m: float = 0.12
-    world_min_hip_width_m: float = 0.08
+    # Metric widths: a false pose collapsed onto an object has next to no shoulder width. Hip width is not
+    # used (0 = off): real people seen from behind near the frame edge got 0.02–0.08 m from the model.
+    world_min_shoulder_width_m: float = 0.08
+    world_min_hip_width_m: float = 0.0
     duplicate_distance_frac: float = 0.15  # two poses closer than this (× pose size) are the same person
 
 
@@ -108,7 +110,8 @@ def pose_problem(pose: Pose, image_size: tuple[int, int], settings: EstimatorSet
     shoulder_width_m = float(np.linalg.norm(world[_L.LEFT_SHOULDER] - world[_L.RIGHT_SHOULDER]))
     if shoulder_width_m < settings.world_min_shoulder_width_m:
         return "shoulders collapsed"
-    if float(np.linalg.norm(world[_L.LEFT_HIP] - world[_L.RIGHT_HIP])) < settings.world_min_hip_width_m:
+    hip_width_m = float(np.linalg.norm(world[_L.LEFT_HIP] - world[_L.RIGHT_HIP]))
+    if settings.world_min_hip_width_m > 0 and hip_width_m < settings.world_min_hip_width_m:
         return "hips collapsed"
     return None
 
