@@ -25,6 +25,8 @@ from appkit.recorder import SessionRecorder
 _STATS_WINDOW_S = 2.0
 ROLE_DECISION_FRAMES = 10  # frames with both people seen before client and partner are told apart
 ROLE_FALLBACK_FRAMES = 30  # frames with anyone seen before a provisional decision (one person hidden)
+ROLE_WINDOW_FRAMES = 150  # recent frames the final decision looks at
+MIN_PRESENCE_SHARE = 0.25  # seen in fewer of the frames: not in view, for the provisional roles
 
 
 def field_of(item: Any, name: str, default: Any = None) -> Any:
@@ -363,32 +365,42 @@ class LiveProcessor:
 
     def _maybe_decide_roles(self, stretch_id: str | None, thresholds: Any, client: str | None,
                             landmarks: np.ndarray, people: int, image_size: tuple[int, int]) -> Any:
-        """Tell client from partner by posture, then (re)create the evaluator with those roles.
+        """Tell client from partner by posture, then create the evaluator with those roles.
 
-        Decided for good after ROLE_DECISION_FRAMES frames showing both people. Until then (a partner
-        hidden behind the client must not stall the checks) a provisional decision is made from every
-        ROLE_FALLBACK_FRAMES frames with anyone in view, and the evaluator restarts only if it changes.
+        Decided for good once ROLE_DECISION_FRAMES of the recent frames showed both people. A partner hidden
+        behind the client must not stall the checks, so after ROLE_FALLBACK_FRAMES frames with anyone in
+        view a provisional decision starts the evaluator; the final decision replaces it (restarting the
+        evaluator) only if it differs. At most two decisions: the hold timer is not reset again and again.
         """
         evaluator = self._evaluator
         if stretch_id is None or (evaluator is not None and self._roles_confident) or people == 0:
             return evaluator
         self._role_frames.append(landmarks)
+        self._role_frames = self._role_frames[-ROLE_WINDOW_FRAMES:]
         both = sum(int((~np.isnan(f[..., 0]).all(axis=-1)).sum() >= 2) for f in self._role_frames)
         confident = both >= ROLE_DECISION_FRAMES
-        if not confident and len(self._role_frames) < ROLE_FALLBACK_FRAMES:
+        if not confident and (evaluator is not None or len(self._role_frames) < ROLE_FALLBACK_FRAMES):
             return evaluator
         window = np.stack(self._role_frames)
-        self._role_frames = []
-        try:
-            roles = self._role_assigner(stretch_id, window, image_size, client)
-        except ValueError:  # "left"/"right" needs both people in view: use posture meanwhile
-            roles = self._role_assigner(stretch_id, window, image_size, None)
-            confident = False
+        presence = (~np.isnan(window[..., 0]).all(axis=-1)).mean(axis=0)  # (P,) share of frames seen
+        seen = np.flatnonzero(presence >= MIN_PRESENCE_SHARE)
+        if not confident and len(seen) == 1 and window.shape[1] == 2:
+            # Only one person so far (the partner hidden behind): check that person as the client, the one
+            # the stretch's checks are mostly about; posture decides once both have been seen.
+            roles = {"client": int(seen[0]), "partner": 1 - int(seen[0])}
+        else:
+            try:
+                roles = self._role_assigner(stretch_id, window, image_size, client)
+            except ValueError:  # "left"/"right" needs both people in view: use posture meanwhile
+                roles = self._role_assigner(stretch_id, window, image_size, None)
+                confident = False
         if evaluator is None or roles != self._roles:
             evaluator = self._evaluator_factory(stretch_id, thresholds, roles, image_size)
         with self._lock:
             if self._evaluator_version == self._config_version:
                 self._evaluator, self._roles, self._roles_confident = evaluator, roles, confident
+        if confident:
+            self._role_frames = []
         return evaluator
 
     def _state_from(self, status: Any, people: int, landmarks: np.ndarray) -> dict:

@@ -162,5 +162,6 @@ def test_checks_start_even_when_the_partner_stays_hidden() -> None:
     assert processor.snapshot().error is None
     assert phases[20] == ""  # still deciding roles
     assert all(phases[40:])  # evaluating after the provisional decision
-    assert processor._roles is not None and processor._roles_confident is False
+    assert processor._roles == {"client": client, "partner": 1 - client}  # the one in view is checked
+    assert processor._roles_confident is False
     assert processor.snapshot().guidance[0].startswith("Only one person found")
