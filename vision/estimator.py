@@ -3,15 +3,16 @@
 Why each part exists:
 - VIDEO mode tracks each pose from the previous frame's region, which is cheap and stable, but it drops the
   second person easily when the two touch. Confidences were tuned on the footage (see DEFAULT_SETTINGS).
-- When fewer than two plausible poses come back, the people already found are masked out (their landmark
-  hull is painted grey) and a second VIDEO-mode landmarker (one pose) looks at the masked frame. A separate
+- When fewer than two plausible poses come back, the people already found are masked out (their body is
+  painted grey: thick bones, torso, head; see mask_people) and a second VIDEO-mode landmarker (one pose)
+  looks at the masked frame. A separate
   instance, because feeding a doctored frame to the main one would disturb its tracking state; VIDEO mode,
   because once it has found the second person it follows them from frame to frame with the landmark model
   alone, skipping the detector, so keeping the second person costs about one landmark pass, not a full
   detection. A failed re-detection backs off for a few frames so a scene with truly one person costs little.
 - The detector also reports confident "people" that are not there (an empty room gives a pose collapsed onto
-  a table leg). A pose is kept only if it is big enough in the image and its metric skeleton has human
-  proportions (trunk length, shoulder and hip width in metres from the world landmarks).
+  a table leg). A pose is kept only if it is big enough in the image, shows its shoulders or hips, and its
+  metric skeleton has human proportions (trunk length and shoulder width in metres, world landmarks).
 """
 
 from __future__ import annotations
