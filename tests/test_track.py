@@ -111,3 +111,10 @@ def test_save_replaces_atomically_and_leaves_no_temp_files(tmp_path):
     _track(meta={"source": "second.mp4"}).save(path)
     assert Track.load(path).meta["source"] == "second.mp4"
     assert [p.name for p in tmp_path.iterdir()] == ["t.npz"]
+
+
+def test_saved_track_is_readable_by_others_like_any_user_file(tmp_path):
+    """The atomic temp file starts private (0600); the saved track must not stay that way."""
+    track = Track(np.arange(3, dtype=np.int64), np.zeros((3, 2, 33, 4), np.float32), (640, 480))
+    path = track.save(tmp_path / "track.npz")
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -82,6 +82,7 @@ class Track:
         try:
             with os.fdopen(fd, "wb") as tmp:
                 np.savez_compressed(tmp, **arrays)
+            os.chmod(tmp_name, 0o644)  # mkstemp makes 0600; a track is an ordinary user file
             os.replace(tmp_name, path)
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
