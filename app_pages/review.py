@@ -68,8 +68,9 @@ if session_path is not None:
     st.caption(f"Stretch: {catalog[stretch_id].name}")
 else:
     ids = list(catalog)
+    # One widget per video, so picking another video starts from that video's own guess.
     stretch_id = st.selectbox("Stretch in the video", ids, index=ids.index(guess) if guess in ids else 0,
-                              format_func=lambda s: catalog[s].name, key="review_stretch")
+                              format_func=lambda s: catalog[s].name, key=f"review_stretch:{video_path.name}")
     analysis = an.cached_analysis(video_path, stretch_id)
     if analysis is None:
         if not st.button("Process video", type="primary", key="review_process"):
@@ -90,6 +91,7 @@ else:
             st.stop()
         st.rerun()  # show the cached result without the button
 
+st.session_state["review_last_stretch"] = stretch_id
 profile = ui.profile_picker(key="review_profile")
 thresholds = ui.load_thresholds_or_stop(profile)
 stretch = catalog[stretch_id]

@@ -19,7 +19,7 @@ thresholds: Thresholds = st.session_state.setdefault(STATE_KEY, Thresholds())
 
 processed = an.list_analyses()
 if "tune_stretch" not in st.session_state:  # start where the user just was: the reviewed or latest video
-    reviewed = st.session_state.get("review_stretch")
+    reviewed = st.session_state.get("review_last_stretch")
     latest = processed[0].stretch_id if processed else None
     st.session_state["tune_stretch"] = reviewed if any(a.stretch_id == reviewed for a in processed) else (
         latest or next(iter(catalog)))

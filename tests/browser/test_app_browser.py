@@ -123,9 +123,11 @@ def test_review_processes_a_sample_and_lists_its_warning(app_server, playwright_
         page.get_by_role("button", name="Process video").click()
         expect(page.get_by_text("Warnings and holds")).to_be_visible(timeout=600_000)
         wait_idle(page)
-        expect(page.locator(".sg-banner").filter(has_text=check_id).first).to_be_visible()
-        expect(page.get_by_role("button", name="Events (JSON)")).to_be_visible()
-        screenshot(page, "review_warnings")
+        try:
+            expect(page.locator(".sg-banner").filter(has_text=check_id).first).to_be_visible(timeout=30_000)
+            expect(page.get_by_role("button", name="Events (JSON)")).to_be_visible()
+        finally:
+            screenshot(page, "review_warnings")
         no_exceptions(page)
 
 
