@@ -65,6 +65,8 @@ with video_column:
     st.caption("Camera: side-on to the client's long axis, both people fully in frame; for floor stretches "
                "put the camera low, about the lying person's hip height. Video stays on this computer.")
     st.caption("The camera cannot feel pain: stop at once on sharp pain, numbness or tingling.")
+    st.caption("Using this page from another computer? Browsers open a camera only on localhost or over "
+               "HTTPS; see the README for serving with a certificate and STRETCHGUARD_ICE_SERVERS.")
 
 if not context.state.playing and processor.recording:
     processor.stop_recording()
