@@ -12,6 +12,7 @@ A writer thread does the encoding and file I/O so the frame callback never waits
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import queue
@@ -33,6 +34,7 @@ from vision.errors import BadInputError, StretchGuardError
 from vision.track import Track
 
 SESSIONS_ENV = "STRETCHGUARD_SESSIONS_DIR"
+LOCK_NAME = ".recording.lock"
 FLUSH_INTERVAL_S = 0.5  # track chunks and video fragments: the most a crash can lose
 _QUEUE_LIMIT_FRAMES = 90  # ~3 s at 30 fps; beyond that the disk is too slow and frames are skipped
 _STOP = object()
@@ -125,6 +127,9 @@ class SessionRecorder:
             path = root / f"{name}-{suffix}"
         (path / "track").mkdir(parents=True)
         self.path = path
+        # Held while recording (the OS drops it if the process dies): others must not "recover" us meanwhile.
+        self._lock_file = (path / LOCK_NAME).open("w")
+        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
         self.stretch_id = stretch_id
         self._meta = {"stretch": stretch_id, "started_utc": started.isoformat(timespec="seconds"),
                       "complete": False, **(meta or {})}
@@ -169,11 +174,13 @@ class SessionRecorder:
         self._thread.join(timeout_s)
         with self._events_lock:
             self._events_file.close()
-        finish_session(self.path)
+        finish_session(self.path, _owner=True)
         if events is not None:
             write_json_atomic(self.path / "events.json", events)
         self._meta.update(complete=True, frames=self.frames_written, frames_skipped=self.frames_skipped)
         write_json_atomic(self.path / "session.json", self._meta)
+        fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+        self._lock_file.close()
         if self._error is not None:
             raise StretchGuardError(f"recording stopped early: {self._error}") from None
         return self.path
@@ -230,9 +237,25 @@ class SessionRecorder:
         _save_npz_atomic(self.path / "track" / f"chunk_{index:05d}.npz", **arrays)
 
 
-def finish_session(path: str | os.PathLike) -> Path | None:
+def is_recording(path: str | os.PathLike) -> bool:
+    """Whether a recorder (in any process) is still writing this session."""
+    lock_path = Path(path) / LOCK_NAME
+    if not lock_path.exists():
+        return False
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
+
+
+def finish_session(path: str | os.PathLike, _owner: bool = False) -> Path | None:
     """Merge track/chunk_*.npz into track.npz (also recovers a session that crashed); None if no frames."""
     path = Path(path)
+    if not _owner and is_recording(path):
+        raise BadInputError(f"session {path.name} is still recording; stop the recording first")
     chunk_dir = path / "track"
     chunks = sorted(chunk_dir.glob("chunk_*.npz"), key=lambda p: int(re.findall(r"\d+", p.stem)[0]))
     if not chunks:
@@ -322,7 +345,10 @@ def session_label(path: str | os.PathLike) -> str:
     meta = _read_meta(Path(path))
     if not meta.get("stretch"):
         return Path(path).name
-    state = "" if meta.get("complete") else " (interrupted: recovered on opening)"
+    if is_recording(path):
+        state = " (recording now)"
+    else:
+        state = "" if meta.get("complete") else " (interrupted: recovered on opening)"
     return f"{meta.get('started_utc', '')} · {meta['stretch']}{state}"
 
 

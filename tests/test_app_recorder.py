@@ -14,7 +14,7 @@ import av
 import numpy as np
 import pytest
 
-from appkit.recorder import SessionRecorder, list_sessions, open_session
+from appkit.recorder import SessionRecorder, list_sessions, open_session, session_label
 from vision.errors import BadInputError
 from vision.track import Track
 
@@ -100,3 +100,16 @@ def test_a_killed_recording_loses_at_most_one_second(tmp_path: Path) -> None:
 def test_a_folder_without_session_json_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(BadInputError, match="not a StretchGuard session"):
         open_session(tmp_path)
+
+
+def test_a_session_being_recorded_is_not_recovered_under_the_recorder(tmp_path: Path) -> None:
+    recorder = SessionRecorder(tmp_path, "butterfly")
+    for i in range(10):
+        recorder.add_frame(_frame(i), 1000 + 40 * i, _landmarks(i), None)
+    time.sleep(1.2)  # a chunk is on disk
+    with pytest.raises(BadInputError, match="still recording"):
+        open_session(recorder.path)
+    assert "recording now" in session_label(recorder.path)
+    path = recorder.close()
+    assert Track.load(open_session(path).track_path).num_frames == 10
+    assert "recording now" not in session_label(path)
