@@ -24,7 +24,7 @@ from stretches.render_clip import load_truth
 from .harness import REPO, chromium, open_app, screenshot, start_camera, wait_idle
 
 SAMPLES = Path(os.environ.get("STRETCHGUARD_SAMPLES_DIR") or REPO / "sample_videos")
-LIVE_SAMPLE = os.environ.get("SG_TRY_LIVE", "standing_backbend_fault")  # TRY
+LIVE_SAMPLE = "standing_backbend_fault"  # upright people, a clear depth fault: the live path's showcase
 REVIEW_SAMPLE = "standing_backbend_fault"
 LEAD_IN_S = 4.0  # fake-camera clip starts this long before the hold that contains the fault
 LEAD_OUT_S = 2.0  # and ends this long after the fault
