@@ -155,7 +155,7 @@ def processed_sample(app_dirs) -> tuple[Path, object]:
 
 
 def test_tune_moves_a_threshold_and_the_warning_count_changes(app_server, playwright_instance,
-                                                              processed_sample) -> None:
+                                                              processed_sample, app_dirs) -> None:
     video, truth = processed_sample
     check = get_stretch(truth.stretch).check(truth.faults[0].check_id)
     with chromium(playwright_instance) as browser:
@@ -176,6 +176,26 @@ def test_tune_moves_a_threshold_and_the_warning_count_changes(app_server, playwr
             after = metric_value(page, "Warnings for this check")
         screenshot(page, "tune_threshold_moved")
         assert after < before
+        no_exceptions(page)
+
+        # Save it as a named profile (TOML), reset to defaults, load it back.
+        page.get_by_label("Save these thresholds as").fill("lenient-test")
+        page.get_by_label("Save these thresholds as").press("Enter")
+        wait_idle(page)
+        page.get_by_role("button", name="Save profile").click()
+        expect(page.locator("[data-testid='stAlert']").filter(has_text="lenient-test.toml")).to_be_visible()
+        saved = (app_dirs["profiles"] / "lenient-test.toml").read_text()
+        assert f"[{check.id}]" in saved and "threshold" in saved
+        page.get_by_role("button", name="Reset all to defaults").click()
+        wait_idle(page)
+        expect(page.locator("[data-testid='stMetric']").filter(has_text="Warnings for this check")
+               .locator("[data-testid='stMetricValue']")).to_have_text(str(before))
+        choose(page, "Saved profiles", "lenient-test")
+        page.get_by_role("button", name="Load profile").click()
+        wait_idle(page)
+        expect(page.locator("[data-testid='stMetric']").filter(has_text="Warnings for this check")
+               .locator("[data-testid='stMetricValue']")).to_have_text(str(after))
+        screenshot(page, "tune_profile_loaded")
         no_exceptions(page)
 
 
