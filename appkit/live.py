@@ -202,7 +202,6 @@ class LiveProcessor:
         self._config_version = 0
         self._evaluator_version = -1
         self._recorder: SessionRecorder | None = None
-        self._recordings: list[Path] = []
         self._cue_gate = CueGate()
         self._cue_enabled = False
         self._cue_count = 0
@@ -213,7 +212,6 @@ class LiveProcessor:
         self._stats = _Stats()
         self._snapshot = LiveSnapshot(stretch_id=None, routine_index=None, routine_length=0)
         self._prev_phase = ""
-        self._completed_holds = 0
 
     # --- configuration (script thread) -----------------------------------------------------------
     def select_stretch(self, stretch_id: str, thresholds: Any = None) -> None:
@@ -268,9 +266,7 @@ class LiveProcessor:
                 events = evaluator.events().to_dict()
             except Exception:  # noqa: BLE001 - the recording itself must still be saved
                 events = None
-        path = recorder.close(events=events)
-        self._recordings.append(path)
-        return path
+        return recorder.close(events=events)
 
     def on_stream_ended(self) -> None:
         """streamlit-webrtc on_video_ended: save any recording; the next stream starts fresh statistics."""
@@ -334,6 +330,11 @@ class LiveProcessor:
 
     def _analyse(self, frame_bgr: np.ndarray, t_ms: int) -> tuple[np.ndarray, dict]:
         image_size = (int(frame_bgr.shape[1]), int(frame_bgr.shape[0]))
+        recorder = self._recorder
+        if recorder is not None and self._stretch_id not in (None, recorder.stretch_id):
+            # The routine moved on while recording: close the finished stretch's session, start the next.
+            self.stop_recording()
+            self.start_recording(recorder.path.parent)
         with self._lock:
             if self._pipeline is None:
                 self._pipeline = self._pipeline_factory()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -121,7 +122,7 @@ class _ReplayPipeline:
         return {"landmarks": self.track.landmarks[i], "world": world}
 
 
-def test_a_routine_moves_on_once_the_hold_is_done() -> None:
+def test_a_routine_moves_on_once_the_hold_is_done(tmp_path: Path) -> None:
     from stretches.catalog import ROUTINE_LOWER_BACK
     from stretches.synthetic import Scenario, simulate
 
@@ -129,6 +130,7 @@ def test_a_routine_moves_on_once_the_hold_is_done() -> None:
     track = session.track
     processor = LiveProcessor(pipeline_factory=lambda: _ReplayPipeline(track))
     processor.select_routine(ROUTINE_LOWER_BACK)
+    processor.start_recording(tmp_path)
     blank = np.zeros((track.image_size[1], track.image_size[0], 3), np.uint8)
     steps = []
     for t_ms in track.t_ms[::2]:  # 15 fps is plenty; the timers run on these timestamps
@@ -142,6 +144,12 @@ def test_a_routine_moves_on_once_the_hold_is_done() -> None:
     assert moved, "the routine never moved past child's pose"
     assert hold_end_s - 1.0 <= moved[0] <= hold_end_s + 5.0
     assert processor.snapshot().routine_index == 1
+    # Recording went on across the step: one saved session per stretch, the first one with its hold.
+    processor.stop_recording()
+    sessions = {open_session(p).stretch_id: open_session(p) for p in tmp_path.iterdir()}
+    assert set(sessions) == {"childs_pose", "straddle_fold"}
+    first = json.loads(sessions["childs_pose"].events_path.read_text())
+    assert first["stretch"] == "childs_pose" and len(first["holds"]) == 1
 
 
 def test_checks_start_even_when_the_partner_stays_hidden() -> None:
