@@ -1,6 +1,7 @@
 """Pipeline speed: `analyze` end to end on 640×480 two-person clips, beside the bare PoseLandmarker.
 
     .venv/bin/python benchmarks/pipeline.py [--frames 300] [--layout crop|letterbox|both] [--clip PATH]
+    .venv/bin/python benchmarks/pipeline.py --compare [--clip PATH ...]   # estimator strategies side by side
 
 Builds the clips from real footage (../shared/footage/pose2sim_multi_cam01.mp4: two people close together),
 played forward then backward to the requested length, unless --clip is given:
@@ -11,6 +12,11 @@ played forward then backward to the requested length, unless --clip is given:
 Prints frames per second, milliseconds per frame per stage, peak memory, and the bare model time on the
 same frames (VIDEO mode, 2 poses, same confidences; only the model call is timed).
 Target: the pipeline adds < 15% to the bare model time (≥ 30 fps end to end at 640×480, two people).
+
+--compare feeds every frame to each estimator strategy (see STRATEGIES) and to the bare model in turn, so
+all variants share the machine's load at the same moments (the machine is shared: compare ratios). Per
+variant it prints ms per frame per stage, the ratio to the bare model, both-people % and, for a rendered
+clip with NAME.truth.npz beside it, identity swaps against the ground truth.
 """
 
 from __future__ import annotations
@@ -99,11 +105,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--layout", choices=(*LAYOUTS, "both"), default="both")
-    parser.add_argument("--clip", type=Path, default=None)
+    parser.add_argument("--clip", type=Path, default=None, nargs="*")
     parser.add_argument("--stretch", default="standing_backbend")
+    parser.add_argument("--compare", action="store_true", help="estimator strategies side by side")
+    parser.add_argument("--start-frame", type=int, default=0, help="--compare: skip this many frames")
     args = parser.parse_args()
-    if args.clip is not None:
-        run(args.clip, args.clip.name, args.stretch)
+    if args.compare:
+        clips = args.clip or []
+        if not clips:
+            for layout in LAYOUTS if args.layout == "both" else (args.layout,):
+                with tempfile.TemporaryDirectory(prefix="sg-bench-clip-") as tmp:
+                    clip = Path(tmp) / f"two_people_{layout}_640x480.mp4"
+                    build_clip(clip, args.frames, layout)
+                    compare(clip, f"pose2sim_multi_cam01, {layout}", args.frames)
+        for clip in clips:
+            compare(clip, f"{clip.name} from frame {args.start_frame}", args.frames, args.start_frame)
+        return
+    if args.clip:
+        for clip in args.clip:
+            run(clip, clip.name, args.stretch)
         return
     for layout in LAYOUTS if args.layout == "both" else (args.layout,):
         with tempfile.TemporaryDirectory(prefix="sg-bench-clip-") as tmp:
@@ -149,6 +169,100 @@ def run(clip: Path, label: str, stretch: str) -> None:
     print(f"peak memory (max RSS of the process after analyze): {peak_mb:.0f} MB")
     print("(decode runs in a prefetch thread and encoding in a writer thread, so their ms overlap inference;")
     print("the wall time is the figure that counts; the load average of the machine is printed above.)")
+
+
+STRATEGIES = {
+    "two_pose": {},
+    "cascade": {"strategy": "cascade"},
+    # "pair" (each landmarker sees the other person masked) was measured too; it lost to cascade
+    "auto": {"strategy": "auto"},
+}
+
+
+def compare(clip: Path, label: str, max_frames: int, start_frame: int = 0) -> None:
+    """Each strategy and the bare model on the same frames, interleaved frame by frame."""
+    import mediapipe as mp
+    from mediapipe.tasks.python import vision as mp_vision
+    from mediapipe.tasks.python.core import base_options
+
+    from vision.estimator import DEFAULT_SETTINGS as s
+    from vision.estimator import EstimatorSettings
+    from vision.model import ensure_model
+    from vision.pipeline import MIN_RUN_FRAMES, PoseFramePipeline
+    from vision.tracking import drop_short_runs
+
+    model = ensure_model("full")
+    pipelines = {name: PoseFramePipeline(model, EstimatorSettings(**overrides))
+                 for name, overrides in STRATEGIES.items()}
+    options = mp_vision.PoseLandmarkerOptions(
+        base_options=base_options.BaseOptions(model_asset_path=str(model)),
+        running_mode=mp_vision.RunningMode.VIDEO, num_poses=2,
+        min_pose_detection_confidence=s.min_detection_confidence,
+        min_pose_presence_confidence=s.min_presence_confidence,
+        min_tracking_confidence=s.min_tracking_confidence)
+    wall_ms = dict.fromkeys(STRATEGIES, 0.0)
+    landmarks: dict[str, list[np.ndarray]] = {name: [] for name in STRATEGIES}
+    bare_ms = 0.0
+    frames = bare_two = 0
+    with mp_vision.PoseLandmarker.create_from_options(options) as bare, av.open(str(clip)) as source:
+        for index, frame in enumerate(source.decode(video=0)):
+            if index < start_frame:
+                continue
+            if frames >= max_frames:
+                break
+            t_ms = int(round(frame.time * 1000))
+            bgr = frame.to_ndarray(format="bgr24")
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)  # the pipeline converts inside its timed call too
+            started = time.perf_counter()
+            result = bare.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms)
+            bare_ms += (time.perf_counter() - started) * 1000.0
+            bare_two += len(result.pose_landmarks) == 2
+            for name, pipeline in pipelines.items():
+                started = time.perf_counter()
+                poses = pipeline.process(bgr, t_ms)
+                wall_ms[name] += (time.perf_counter() - started) * 1000.0
+                landmarks[name].append(poses.landmarks)
+            frames += 1
+            image_size = (bgr.shape[1], bgr.shape[0])
+    for pipeline in pipelines.values():
+        pipeline.close()
+    truth_2d = _truth_2d(clip)
+    if truth_2d is not None:
+        truth_2d = truth_2d[start_frame:start_frame + frames]
+    print(f"## {label}: {frames} frames, strategies interleaved frame by frame "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print()
+    print("| variant | inference | redetection | tracking | smoothing | pipeline ms/frame (fps) | × bare "
+          "| both people | id swaps |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    bare_per_frame = bare_ms / frames
+    print(f"| bare PoseLandmarker (2 poses) | {bare_per_frame:.2f} | | | | {bare_per_frame:.2f} "
+          f"({1000 / bare_per_frame:.1f}) | 1.00 | {bare_two / frames:.1%} (two poses) | |")
+    for name, pipeline in pipelines.items():
+        per_stage = pipeline.times.per_frame()
+        cleaned, _ = drop_short_runs(np.stack(landmarks[name]), None, MIN_RUN_FRAMES)
+        both = float((~np.isnan(cleaned[..., 0]).all(axis=-1)).all(axis=1).mean())
+        swaps = "n/a"
+        if truth_2d is not None:
+            from benchmarks.accuracy import identity_swaps
+
+            swaps = str(identity_swaps(cleaned, image_size, truth_2d)[0])
+        per_frame = wall_ms[name] / frames
+        print(f"| {name} | {per_stage['inference']:.2f} | {per_stage['redetection']:.2f} | "
+              f"{per_stage['tracking']:.2f} | {per_stage['smoothing']:.2f} | {per_frame:.2f} "
+              f"({1000 / per_frame:.1f}) | {per_frame / bare_per_frame:.2f} | {both:.1%} | {swaps} |")
+    print()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(f"peak memory (max RSS, {len(STRATEGIES)} pipelines and the bare model at once): {peak_mb:.0f} MB")
+    print()
+
+
+def _truth_2d(clip: Path) -> np.ndarray | None:
+    truth = clip.with_name(clip.stem + ".truth.npz")
+    if not truth.is_file():
+        return None
+    with np.load(truth) as data:
+        return data["joints_2d"]
 
 
 if __name__ == "__main__":

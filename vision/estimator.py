@@ -57,9 +57,26 @@ class EstimatorSettings:
     world_min_shoulder_width_m: float = 0.08
     world_min_hip_width_m: float = 0.0
     duplicate_distance_frac: float = 0.15  # two poses closer than this (× pose size) are the same person
+    # How the people are found. "two_pose": one VIDEO landmarker asked for num_poses people, re-detection on
+    # the masked frame only when it returns fewer. MediaPipe runs its person detector on every frame where
+    # a VIDEO landmarker tracks fewer poses than it was asked for, so when it keeps losing the second
+    # person (people lying, kneeling, in contact) every frame pays detector + re-detection.
+    # "cascade": the main landmarker is asked for one person on the plain frame and the re-detection
+    # landmarker for the next on the frame with that person masked; each tracks its person with the landmark
+    # model alone, so the detector runs only when one of them loses its person.
+    # "pair": as cascade, but the main landmarker sees the re-detected person masked where they were on the
+    # previous frame, so neither landmarker's region drifts onto the other body.
+    # "auto": two_pose while the num_poses landmarker finds everyone (one call for both people is cheaper
+    # than two), cascade for auto_cascade_frames after it loses someone, then two_pose is tried again.
+    strategy: str = "two_pose"
+    auto_cascade_frames: int = 30
+    # Reject a re-detected pose when this fraction of its visible landmarks lies on the painted mask of a
+    # person already found: a "person" assembled from the other body's limbs (0 = off).
+    max_redetect_on_mask_frac: float = 0.0
 
 
 DEFAULT_SETTINGS = EstimatorSettings()
+STRATEGIES = ("two_pose", "cascade", "pair", "auto")
 
 
 @dataclass(frozen=True)
@@ -125,43 +142,76 @@ def is_duplicate(a: Pose, b: Pose, settings: EstimatorSettings = DEFAULT_SETTING
 def mask_people(
     image_rgb: np.ndarray, poses: list[Pose], grow_frac: float, style: str = "limbs"
 ) -> np.ndarray:
-    """A copy of the image with each found person painted mid-grey.
+    """A copy of the image with each found person painted mid-grey (the shapes: see `body_mask`)."""
+    masked = image_rgb.copy()
+    _draw_bodies(masked, poses, (127, 127, 127), grow_frac, style)
+    return masked
 
-    style "limbs" paints the body itself (thick bones, the torso, the head), so someone lying under a partner
-    who leans over them stays visible between the partner's arms and legs; "hull" paints the whole convex
+
+def body_mask(
+    image_hw: tuple[int, int], poses: list[Pose], grow_frac: float, style: str = "limbs"
+) -> np.ndarray:
+    """uint8 (H, W), 1 on the found people's bodies: exactly the pixels `mask_people` paints.
+
+    style "limbs" covers the body itself (thick bones, the torso, the head), so someone lying under a partner
+    who leans over them stays visible between the partner's arms and legs; "hull" covers the whole convex
     hull of the landmarks (grown by grow_frac), which hides more background but also a person underneath.
     """
+    mask = np.zeros(image_hw, dtype=np.uint8)
+    _draw_bodies(mask, poses, 1, grow_frac, style)
+    return mask
+
+
+def paint_mask(image_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A copy of the image, mid-grey where mask is non-zero (cv2.copyTo: ~15× faster than numpy indexing)."""
+    import cv2
+
+    masked = image_rgb.copy()
+    cv2.copyTo(np.full_like(image_rgb, 127), mask, masked)
+    return masked
+
+
+def _draw_bodies(target: np.ndarray, poses: list[Pose], colour, grow_frac: float, style: str) -> None:
     import cv2
 
     from vision.landmarks import SKELETON_EDGES
 
-    height, width = image_rgb.shape[:2]
-    masked = image_rgb.copy()
-    grey = (127, 127, 127)
+    height, width = target.shape[:2]
     for pose in poses:
         points = pose.landmarks[:, :2] * np.array([width, height], dtype=np.float32)
         shoulder_mid = (points[_L.LEFT_SHOULDER] + points[_L.RIGHT_SHOULDER]) / 2
         hip_mid = (points[_L.LEFT_HIP] + points[_L.RIGHT_HIP]) / 2
         trunk_px = float(np.linalg.norm(shoulder_mid - hip_mid))
-        # the face landmarks sit inside the head: paint a disc that covers the skull, or a detector sees a
+        # the face landmarks sit inside the head: cover a disc over the skull, or a detector sees a
         # "person" made of this head and the other person's body
         head = points[:11]
         head_centre = head.mean(axis=0).round().astype(int)
         head_radius = int(max(np.linalg.norm(head - head_centre, axis=-1).max(), 0.3 * trunk_px))
-        cv2.circle(masked, tuple(head_centre), head_radius, grey, -1)
+        cv2.circle(target, tuple(head_centre), head_radius, colour, -1)
         if style == "hull":
             centre = points.mean(axis=0)
             grown = centre + (points - centre) * (1.0 + grow_frac)
-            cv2.fillConvexPoly(masked, cv2.convexHull(grown.astype(np.int32)), grey)
+            cv2.fillConvexPoly(target, cv2.convexHull(grown.astype(np.int32)), colour)
             continue
         limb_px = max(4, int(round(trunk_px * (0.35 + grow_frac))))
         pixels = points.round().astype(np.int32)
         for start, end in SKELETON_EDGES:
-            cv2.line(masked, tuple(pixels[start]), tuple(pixels[end]), grey, limb_px)
+            cv2.line(target, tuple(pixels[start]), tuple(pixels[end]), colour, limb_px)
         torso = pixels[[_L.LEFT_SHOULDER, _L.RIGHT_SHOULDER, _L.RIGHT_HIP, _L.LEFT_HIP]]
-        cv2.fillConvexPoly(masked, cv2.convexHull(torso), grey)
-        cv2.polylines(masked, [torso], True, grey, limb_px)
-    return masked
+        cv2.fillConvexPoly(target, cv2.convexHull(torso), colour)
+        cv2.polylines(target, [torso], True, colour, limb_px)
+
+
+def fraction_on_mask(pose: Pose, mask: np.ndarray, min_visibility: float = 0.5) -> float:
+    """Share of the pose's visible, in-image landmarks that fall on the mask (0 when none are visible)."""
+    height, width = mask.shape
+    xy = pose.landmarks[:, :2] * np.array([width, height], dtype=np.float32)
+    keep = (pose.landmarks[:, 3] >= min_visibility) & np.isfinite(xy).all(axis=1)
+    keep &= (xy[:, 0] >= 0) & (xy[:, 0] < width) & (xy[:, 1] >= 0) & (xy[:, 1] < height)
+    if not keep.any():
+        return 0.0
+    columns, rows = xy[keep, 0].astype(int), xy[keep, 1].astype(int)
+    return float(mask[rows, columns].mean())
 
 
 class PoseEstimator:
@@ -175,12 +225,18 @@ class PoseEstimator:
         self.settings = settings
         self.model_path = Path(model_path) if model_path is not None else ensure_model("full")
         self._video = self._create(video_mode=True)
+        # "auto": a one-pose main landmarker for the stretches where the num_poses one keeps losing a person
+        self._single = self._create(video_mode=True, single=True) if settings.strategy == "auto" else None
+        self._single_frames_left = 0
         self._second = self._create(video_mode=True, second=True) if settings.redetect else None
         self._last_t_ms = -1
         self._redetect_wait_frames = 0
         self._redetect_backoff_frames = 1
+        self._last_redetected: Pose | None = None
+        if settings.strategy not in STRATEGIES:
+            raise ValueError(f"unknown estimator strategy {settings.strategy!r}: use one of {STRATEGIES}")
 
-    def _create(self, video_mode: bool, second: bool = False):
+    def _create(self, video_mode: bool, second: bool = False, single: bool = False):
         from mediapipe.tasks.python import vision as mp_vision
         from mediapipe.tasks.python.core import base_options
 
@@ -188,7 +244,7 @@ class PoseEstimator:
         options = mp_vision.PoseLandmarkerOptions(
             base_options=base_options.BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=mp_vision.RunningMode.VIDEO if video_mode else mp_vision.RunningMode.IMAGE,
-            num_poses=1 if second else s.num_poses,
+            num_poses=1 if second or single or s.strategy in ("cascade", "pair") else s.num_poses,
             min_pose_detection_confidence=(
                 s.redetect_detection_confidence if second else s.min_detection_confidence),
             min_pose_presence_confidence=(
@@ -206,24 +262,45 @@ class PoseEstimator:
         height, width = image_bgr.shape[:2]
         rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
         started = time.perf_counter()
-        result = self._video.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), t_ms)
+        main_input = rgb
+        if self.settings.strategy == "pair" and self._last_redetected is not None:
+            # each person's landmarker sees the other one masked (where they were a frame ago)
+            main_input = mask_people(rgb, [self._last_redetected], self.settings.mask_grow_frac,
+                                     self.settings.mask_style)
+        main = self._video
+        if self._single is not None and self._single_frames_left > 0:
+            main = self._single
+            self._single_frames_left -= 1
+        result = main.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=main_input), t_ms)
         detection = Detection(poses=[])
         self._accept(_poses_from_result(result, redetected=False), (width, height), detection)
+        lost_someone = len(detection.poses) < self.settings.num_poses
+        if main is self._video and self._single is not None and lost_someone:
+            # the num_poses landmarker now runs its detector on every frame: cascade for a while instead
+            self._single_frames_left = self.settings.auto_cascade_frames
         detection.inference_ms = (time.perf_counter() - started) * 1000.0
+        self._last_redetected = None
 
         if self._second is not None and len(detection.poses) < self.settings.num_poses:
             if self._redetect_wait_frames > 0:
                 self._redetect_wait_frames -= 1
             else:
                 started = time.perf_counter()
-                masked = mask_people(rgb, detection.poses, self.settings.mask_grow_frac,
+                mask = None
+                if self.settings.max_redetect_on_mask_frac > 0 and detection.poses:
+                    mask = body_mask((height, width), detection.poses, self.settings.mask_grow_frac,
                                      self.settings.mask_style)
+                    masked = paint_mask(rgb, mask)
+                else:
+                    masked = mask_people(rgb, detection.poses, self.settings.mask_grow_frac,
+                                         self.settings.mask_style)
                 image = mp.Image(image_format=mp.ImageFormat.SRGB, data=masked)
                 result = self._second.detect_for_video(image, t_ms)
                 before = len(detection.poses)
-                self._accept(_poses_from_result(result, redetected=True), (width, height), detection)
+                self._accept(_poses_from_result(result, redetected=True), (width, height), detection, mask)
                 if len(detection.poses) > before:
                     self._redetect_backoff_frames = 1
+                    self._last_redetected = detection.poses[-1]
                 else:
                     self._redetect_wait_frames = self._redetect_backoff_frames
                     self._redetect_backoff_frames = min(self._redetect_backoff_frames * 2,
@@ -231,21 +308,27 @@ class PoseEstimator:
                 detection.redetection_ms = (time.perf_counter() - started) * 1000.0
         return detection
 
-    def _accept(self, candidates: list[Pose], image_size: tuple[int, int], detection: Detection) -> None:
+    def _accept(self, candidates: list[Pose], image_size: tuple[int, int], detection: Detection,
+                mask: np.ndarray | None = None) -> None:
+        limit = self.settings.max_redetect_on_mask_frac
         for pose in candidates:
             problem = pose_problem(pose, image_size, self.settings)
             if problem is None and any(is_duplicate(pose, kept, self.settings) for kept in detection.poses):
                 problem = "duplicate of a pose already found"
+            if problem is None and mask is not None and limit > 0:
+                on_mask = fraction_on_mask(pose, mask)
+                if on_mask > limit:
+                    problem = f"{on_mask:.0%} of its landmarks lie on the person already found"
             if problem is None:
                 detection.poses.append(pose)
             else:
                 detection.rejected.append((pose, problem))
 
     def close(self) -> None:
-        for landmarker in (self._video, self._second):
+        for landmarker in (self._video, self._second, self._single):
             if landmarker is not None:
                 landmarker.close()
-        self._video = self._second = None
+        self._video = self._second = self._single = None
 
     def __enter__(self) -> PoseEstimator:
         return self
