@@ -243,7 +243,7 @@ def write_index(folder: Path = SAMPLES_DIR) -> Path:
         "| clip | stretch | fault (check, window) | size | length | MB |",
         "|---|---|---|---|---|---|",
     ]
-    for video in sorted(folder.glob("*.mp4")):
+    for video in sorted(v for v in folder.glob("*.mp4") if not v.name.startswith(".")):  # not temp files
         truth = load_truth(video)
         faults = "; ".join(f"`{f.check_id}` {f.start_s:.1f}–{f.end_s:.1f} s" for f in truth.faults) or "none"
         size = f"{truth.image_size[0]}×{truth.image_size[1]}"
