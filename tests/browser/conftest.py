@@ -8,9 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Playwright, sync_playwright
+from playwright.sync_api import Playwright, expect, sync_playwright
 
 from .harness import CHROMIUM, OUTPUT_DIR, REPO, StreamlitServer
+
+# Two shared cores, other work running: give every page change up to 30 s instead of Playwright's 5 s.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")

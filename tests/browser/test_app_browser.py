@@ -29,6 +29,7 @@ REVIEW_SAMPLE = "standing_backbend_fault"
 LEAD_IN_S = 4.0  # fake-camera clip starts this long before the hold that contains the fault
 LEAD_OUT_S = 2.0  # and ends this long after the fault
 CAMERA_START_S = 0.5  # about when the first frame arrives after START (the probe measured ~1 s)
+LIVE_PASSES = 3  # the clip loops: the first pass may go to loading the model and telling the roles apart
 TIMING_SLACK_S = 2.5  # clip-time uncertainty: camera start, processing delay, the panel's 0.5 s refresh
 
 
@@ -93,15 +94,18 @@ def test_live_shows_the_fault_warning_and_records(app_server, playwright_instanc
         low, high = live_clip.fault_s[0] - TIMING_SLACK_S, live_clip.fault_s[1] + TIMING_SLACK_S
         seen_at: list[float] = []
         in_fault = False
-        while not in_fault and time.monotonic() - started < 2 * live_clip.duration_s + 15:
+        while not in_fault and time.monotonic() - started < LIVE_PASSES * live_clip.duration_s + 15:
             if warning.count():
                 clip_t = (time.monotonic() - started - CAMERA_START_S) % live_clip.duration_s
                 seen_at.append(round(clip_t, 1))
                 in_fault = low <= clip_t <= high
             time.sleep(0.25)
-        print(f"{live_clip.check_id} seen at clip times {seen_at}; fault {live_clip.fault_s}")
+        captions = page.locator("[data-testid='stCaptionContainer']").filter(has_text="frames/s")
+        stats = captions.first.inner_text()
+        report = f"{live_clip.check_id} seen at clip times {seen_at}; fault {live_clip.fault_s}; {stats}"
+        print(report)
         screenshot(page, "live_warning")
-        assert in_fault, f"no {live_clip.check_id} warning in the fault {live_clip.fault_s} (seen {seen_at})"
+        assert in_fault, f"no warning during the fault: {report}"
         no_exceptions(page)
         page.get_by_role("button", name="Stop recording").click()
         expect(page.get_by_text("Saved:")).to_be_visible(timeout=30_000)
@@ -182,6 +186,7 @@ def test_tune_moves_a_threshold_and_the_warning_count_changes(app_server, playwr
         page.get_by_label("Save these thresholds as").fill("lenient-test")
         page.get_by_label("Save these thresholds as").press("Enter")
         wait_idle(page)
+        expect(page.get_by_role("button", name="Save profile")).to_be_enabled()
         page.get_by_role("button", name="Save profile").click()
         expect(page.locator("[data-testid='stAlert']").filter(has_text="lenient-test.toml")).to_be_visible()
         saved = (app_dirs["profiles"] / "lenient-test.toml").read_text()
@@ -191,6 +196,7 @@ def test_tune_moves_a_threshold_and_the_warning_count_changes(app_server, playwr
         expect(page.locator("[data-testid='stMetric']").filter(has_text="Warnings for this check")
                .locator("[data-testid='stMetricValue']")).to_have_text(str(before))
         choose(page, "Saved profiles", "lenient-test")
+        expect(page.get_by_role("button", name="Load profile")).to_be_enabled()
         page.get_by_role("button", name="Load profile").click()
         wait_idle(page)
         expect(page.locator("[data-testid='stMetric']").filter(has_text="Warnings for this check")
