@@ -100,6 +100,7 @@ def open_app(browser: Browser, url: str) -> Page:
 
 def wait_idle(page: Page, timeout_ms: int = 60_000) -> None:
     """Wait until the app has rendered and no script run is in progress."""
+    page.wait_for_timeout(300)  # a run just triggered by a click may not have shown its status yet
     page.locator("[data-testid='stApp']").wait_for(timeout=timeout_ms)
     page.wait_for_function(
         "() => { const w = document.querySelector(\"[data-testid='stStatusWidget']\");"

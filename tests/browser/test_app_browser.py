@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from appkit.y4m import write_y4m
 from stretches.catalog import get_stretch
@@ -42,12 +43,26 @@ def sample(name: str) -> tuple[Path, object]:
     return video, truth
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick `option` in the Streamlit selectbox labelled `label`."""
+def choose(page: Page, label: str, option: str, timeout_s: float = 60.0) -> None:
+    """Pick `option` in the Streamlit selectbox labelled `label`.
+
+    A dropdown opened while a script run is still redrawing the page can show the previous options, so
+    close it and try again until the option is there.
+    """
     box = page.locator("[data-testid='stSelectbox']").filter(
         has=page.get_by_text(label, exact=True)).first
-    box.click()
-    page.get_by_role("option", name=option, exact=True).click()
+    wanted = page.get_by_role("option", name=option, exact=True)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        wait_idle(page)
+        box.click()
+        try:
+            wanted.click(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            if time.monotonic() > deadline:
+                raise
     wait_idle(page)
 
 
