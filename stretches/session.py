@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stretches.engine import Events, evaluate
 from vision.errors import BadInputError, StretchGuardError
 from vision.roles import resolve_roles
 from vision.track import ROLE_NAMES, Track
@@ -35,31 +36,8 @@ class SessionResult:
     track_path: Path
     events_path: Path
     video_path: Path | None
-    events: object  # stretches.engine.Events (or the placeholder below until the engine exists)
+    events: Events
     track: Track
-
-
-@dataclass(frozen=True)
-class _PlaceholderEvents:
-    """Events with no warnings or holds, written only while stretches.engine is not installed."""
-
-    stretch: str
-    duration_s: float
-    roles: dict[str, int]
-    frames: int
-    frames_both_people: int
-    warnings: tuple = ()
-    holds: tuple = ()
-
-    def to_dict(self) -> dict:
-        return {
-            "stretch": self.stretch,
-            "duration_s": round(self.duration_s, 3),
-            "roles": dict(self.roles),
-            "holds": [],
-            "warnings": [],
-            "coverage": {"frames": self.frames, "frames_both_people": self.frames_both_people},
-        }
 
 
 def analyze(
@@ -185,13 +163,7 @@ def _roles_tuple(roles: dict[str, int], people: int) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _evaluate(track: Track, stretch_id: str, thresholds, roles: dict[str, int]):
-    try:
-        from stretches.engine import evaluate
-    except ImportError:
-        present = track.present()
-        return _PlaceholderEvents(stretch_id, track.duration_s, roles, track.num_frames,
-                                  int(present.all(axis=1).sum()) if present.size else 0)
+def _evaluate(track: Track, stretch_id: str, thresholds, roles: dict[str, int]) -> Events:
     return evaluate(track, stretch_id, thresholds=thresholds, roles=roles)
 
 
