@@ -18,7 +18,6 @@ import os
 import queue
 import re
 import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ import av
 import numpy as np
 
 from appkit.y4m import letterbox
+from vision.atomic import atomic_writer
 from vision.errors import BadInputError, StretchGuardError
 from vision.track import Track
 
@@ -46,30 +46,13 @@ def sessions_root() -> Path:
 
 
 def write_json_atomic(path: Path, payload: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-            json.dump(payload, tmp, indent=2)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, durable=True) as out:
+        json.dump(payload, out, indent=2)
 
 
 def _save_npz_atomic(path: Path, **arrays: np.ndarray) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            np.savez(tmp, **arrays)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic_writer(path, binary=True, durable=True) as out:
+        np.savez(out, **arrays)
 
 
 class _FragmentedVideoWriter:

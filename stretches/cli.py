@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from vision.atomic import write_text_atomic
 from vision.errors import StretchGuardError
 
 EXIT_OK = 0
@@ -200,28 +201,13 @@ def _cmd_thresholds(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.out.exists():
         raise _OutputExistsError(f"{args.out} already exists; choose another --out or remove it first")
-    _write_text_atomic(args.out, text)
+    write_text_atomic(args.out, text)
     print(f"wrote {args.out}")
     return EXIT_OK
 
 
 class _OutputExistsError(StretchGuardError):
     """Refusing to overwrite a file the user already has."""
-
-
-def _write_text_atomic(path: Path, text: str) -> None:
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _load_thresholds(path: Path | None):

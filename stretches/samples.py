@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 
 from stretches.render import Renderer, RenderStyle, default_pixel_scale, random_style, scene_centre
 from stretches.render_clip import ClipTruth, FaultTruth, write_clip
+from vision.atomic import write_text_atomic
 
 SAMPLES_DIR = Path(__file__).resolve().parents[1] / "sample_videos"
 REGENERATE_COMMAND = "python -m stretches.samples"
@@ -249,13 +249,7 @@ def write_index(folder: Path = SAMPLES_DIR) -> Path:
         size = f"{truth.image_size[0]}×{truth.image_size[1]}"
         lines.append(f"| {video.name} | {truth.stretch} | {faults} | {size} | {truth.duration_s:.1f} s"
                      f" | {video.stat().st_size / 1e6:.2f} |")
-    path = folder / "README.md"
-    fd, tmp = tempfile.mkstemp(prefix=".readme-", dir=folder)
-    with os.fdopen(fd, "w") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-    return path
+    return write_text_atomic(folder / "README.md", "\n".join(lines) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from stretches.engine import Events, evaluate
+from vision.atomic import write_text_atomic
 from vision.errors import BadInputError, StretchGuardError
 from vision.roles import resolve_roles
 from vision.track import ROLE_NAMES, Track
@@ -91,7 +92,7 @@ def analyze(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     track_path = track.save(out_dir / TRACK_FILENAME)
-    events_path = _write_text_atomic(out_dir / EVENTS_FILENAME, json.dumps(events.to_dict(), indent=2) + "\n")
+    events_path = write_text_atomic(out_dir / EVENTS_FILENAME, json.dumps(events.to_dict(), indent=2) + "\n")
     video_path = None
     if write_video:
         def render_progress(done: int, total: int) -> None:
@@ -165,20 +166,6 @@ def _roles_tuple(roles: dict[str, int], people: int) -> tuple[str, ...]:
 
 def _evaluate(track: Track, stretch_id: str, thresholds, roles: dict[str, int]) -> Events:
     return evaluate(track, stretch_id, thresholds=thresholds, roles=roles)
-
-
-def _write_text_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def overlay_for_time(events: dict, t_s: float):

@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stretches.catalog import STRETCHES, Check, all_checks
+from vision.atomic import write_text_atomic
 from vision.errors import StretchGuardError
 
 SETTING_KEYS = ("threshold", "debounce_s", "hysteresis", "enabled")
@@ -223,24 +223,11 @@ def load_thresholds(path: str | os.PathLike) -> Thresholds:
     return parse_thresholds(text, origin=path.name)
 
 
-def _write_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".thresholds-", suffix=".toml", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-            tmp.write(text)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def save_thresholds(thresholds: Thresholds, path: str | os.PathLike) -> Path:
     """Write atomically; the text is re-parsed first so nothing invalid ever lands on disk."""
     text = thresholds.to_toml()
     parse_thresholds(text, origin=Path(path).name)
-    return _write_atomic(Path(path), text)
+    return write_text_atomic(path, text)
 
 
 def default_thresholds_toml() -> str:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from vision.atomic import atomic_writer
 from vision.errors import TrackFileError
 from vision.landmarks import NUM_LANDMARKS
 
@@ -78,15 +78,8 @@ class Track:
             arrays["world"] = self.world.astype(np.float32)
         if self.roles is not None:
             arrays["roles"] = np.asarray(self.roles, dtype=str)
-        fd, tmp_name = tempfile.mkstemp(prefix=".track-", suffix=".npz", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as tmp:
-                np.savez_compressed(tmp, **arrays)
-            os.chmod(tmp_name, 0o644)  # mkstemp makes 0600; a track is an ordinary user file
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        with atomic_writer(path, binary=True) as out:
+            np.savez_compressed(out, **arrays)
         return path
 
     @classmethod
