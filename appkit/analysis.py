@@ -181,7 +181,7 @@ def events_for(analysis: Analysis, thresholds=None) -> dict:
 def annotated_for(analysis: Analysis, events: dict, thresholds=None,
                   progress: Callable[[int, int], None] | None = None) -> Path | None:
     """The annotated video whose banners match `thresholds`; drawn from the track when needed."""
-    from stretches.session import render_annotated_video
+    from stretches.annotated_video import render_annotated_video
 
     key = thresholds_key(thresholds)
     if analysis.kind == "video" and not key and analysis.annotated_path is not None:
@@ -192,13 +192,11 @@ def annotated_for(analysis: Analysis, events: dict, thresholds=None,
     path = analysis.folder / name
     if not path.is_file():
         track = analysis.track()
-        if track.roles is None and events.get("roles"):  # a live recording: roles come from its events
-            names = [""] * track.num_people
-            for role, index in events["roles"].items():
-                if 0 <= int(index) < track.num_people and not names[int(index)]:
-                    names[int(index)] = role
-            track = track.with_roles(tuple(names))
-        render_annotated_video(analysis.source_video, track, events, path, progress=progress)
+        roles = track.role_index()
+        if roles is None and events.get("roles"):  # a live recording: roles come from its events
+            roles = {role: int(index) for role, index in events["roles"].items()}
+        render_annotated_video(analysis.source_video, track, analysis.stretch_id, path, thresholds=thresholds,
+                               roles=roles, progress=progress)
     return path
 
 

@@ -7,28 +7,24 @@ so an earlier analysis in the same folder is never half-overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from stretches.engine import Events, evaluate
 from vision.atomic import write_text_atomic
-from vision.errors import BadInputError, StretchGuardError
+from vision.errors import BadInputError
 from vision.roles import resolve_roles
 from vision.track import ROLE_NAMES, Track
 
 TRACK_FILENAME = "track.npz"
 EVENTS_FILENAME = "events.json"
 VIDEO_FILENAME = "annotated.mp4"
-VIDEO_CRF = 23  # H.264 quality: visually clean overlays at a small size
-VIDEO_PRESET = "superfast"  # ~2 ms/frame at 640×480 (veryfast: ~2.7 ms, half the file size)
 
-# progress(done, total): frames of tracking, then (when writing the video) frames of rendering
+# progress(done, total): frames tracked (the annotated video is drawn alongside, in a second process)
 Progress = Callable[[int, "int | None"], None]
 
 
@@ -58,6 +54,7 @@ def analyze(
     """
     import time
 
+    from stretches.annotated_video import ConcurrentAnnotator, render_annotated_video
     from vision.pipeline import StageTimes, track_video
     from vision.sources import open_source
 
@@ -76,32 +73,44 @@ def analyze(
     except OSError as error:
         raise BadInputError(f"cannot create the output folder {out_dir}: {error.strerror or error}") from None
 
-    passes = 2 if write_video else 1
-
-    def tracking_progress(done: int, total: int | None) -> None:
-        if progress is not None:
-            progress(done, total * passes if total else None)
-
-    times = StageTimes()
-    track = track_video(video, progress=tracking_progress, model_path=model_path, times=times)
-    started = time.perf_counter()
-    roles = _roles_for(track, stretch, client)
-    track = track.with_roles(_roles_tuple(roles, track.num_people))
-    events = _evaluate(track, stretch.id, thresholds, roles)
-    times.add("roles+checks", (time.perf_counter() - started) * 1000.0)
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    track_path = track.save(out_dir / TRACK_FILENAME)
-    events_path = write_text_atomic(out_dir / EVENTS_FILENAME, json.dumps(events.to_dict(), indent=2) + "\n")
-    video_path = None
+    annotator = None
     if write_video:
-        def render_progress(done: int, total: int) -> None:
-            if progress is not None:
-                progress(track.num_frames + done, track.num_frames * 2)
+        with open_source(video) as source:
+            info = source.info
+        if info.fps:  # a still image has no clock to draw along; it is drawn after tracking
+            annotator = ConcurrentAnnotator(video, out_dir / VIDEO_FILENAME, stretch.id, thresholds, client,
+                                            fps=info.fps, image_size=(info.width, info.height))
+    with annotator if annotator is not None else contextlib.nullcontext():
+        on_frame = None
+        if annotator is not None:
+            def on_frame(poses) -> None:
+                annotator.add(poses.t_ms, poses.landmarks, poses.world)
 
+        times = StageTimes()
+        track = track_video(video, progress=progress, model_path=model_path, times=times, on_frame=on_frame)
+        started = time.perf_counter()
+        roles = _roles_for(track, stretch, client)
+        track = track.with_roles(_roles_tuple(roles, track.num_people))
+        events = _evaluate(track, stretch.id, thresholds, roles)
+        times.add("roles+checks", (time.perf_counter() - started) * 1000.0)
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        track_path = track.save(out_dir / TRACK_FILENAME)
+        events_path = write_text_atomic(out_dir / EVENTS_FILENAME,
+                                        json.dumps(events.to_dict(), indent=2) + "\n")
+        video_path = None
         render_ms: dict[str, float] = {}
-        video_path = render_annotated_video(video, track, events.to_dict(), out_dir / VIDEO_FILENAME,
-                                            progress=render_progress, times=render_ms)
+        if annotator is not None:
+            started = time.perf_counter()
+            drawn = annotator.finish(track, roles)
+            times.add("video tail (after tracking)", (time.perf_counter() - started) * 1000.0)
+            render_ms = drawn.times_ms
+            video_path = drawn.path
+            if drawn.redrawn:
+                times.add("video redrawn (final roles differed)", 1.0)
+        elif write_video:
+            video_path = render_annotated_video(video, track, stretch.id, out_dir / VIDEO_FILENAME,
+                                                thresholds, roles, times=render_ms)
         for stage, ms in render_ms.items():
             times.add(stage, ms)
     if stage_ms is not None:
@@ -166,176 +175,3 @@ def _roles_tuple(roles: dict[str, int], people: int) -> tuple[str, ...]:
 
 def _evaluate(track: Track, stretch_id: str, thresholds, roles: dict[str, int]) -> Events:
     return evaluate(track, stretch_id, thresholds=thresholds, roles=roles)
-
-
-def overlay_for_time(events: dict, t_s: float):
-    """(banners, hold) active at `t_s` (seconds on the track clock, t_ms / 1000) from an events dict."""
-    from vision.draw import Banner, HoldDisplay
-
-    banners = [Banner(w.get("message") or w["check"], w.get("severity", "warning"))
-               for w in events.get("warnings", []) if w["start_s"] <= t_s <= w["end_s"]]
-    hold = None
-    for h in events.get("holds", []):
-        if h["start_s"] <= t_s <= h["end_s"]:
-            target = h.get("target_s")
-            target_s = tuple(target) if isinstance(target, list | tuple) else float(target or 0.0)
-            hold = HoldDisplay(t_s - h["start_s"], target_s, h.get("side"))
-            break
-    return banners, hold
-
-
-def render_annotated_video(
-    video: Path,
-    track: Track,
-    events: dict,
-    out_path: Path,
-    progress: Callable[[int, int], None] | None = None,
-    times: dict[str, float] | None = None,
-) -> Path:
-    """Re-decode `video`, draw both skeletons by role, active warnings and the hold timer, encode H.264.
-
-    Decoding and encoding run in their own threads (FFmpeg releases the GIL), drawing in this one.
-    """
-    import time
-
-    from vision.draw import draw_overlay
-    from vision.sources import open_source, prefetch
-
-    roles = track.role_index() or {}
-    t0_ms = int(track.t_ms[0])
-    fps = track.meta.get("fps") or _estimate_fps(track.t_ms)
-    times = times if times is not None else {}
-    times.setdefault("drawing", 0.0)
-    decode_timer = None
-    with (
-        open_source(video) as source,
-        _H264Writer(out_path, source.info.width, source.info.height, fps) as writer,
-    ):
-        decode_timer = _TimedIterable(source)
-        for frame in prefetch(decode_timer, depth=4):
-            if frame.index >= track.num_frames:
-                break
-            started = time.perf_counter()
-            t_s = int(track.t_ms[frame.index]) / 1000.0  # events use the track's own clock
-            banners, hold = overlay_for_time(events, t_s)
-            image = draw_overlay(frame.image_bgr, track.landmarks[frame.index], roles, banners, hold)
-            times["drawing"] += (time.perf_counter() - started) * 1000.0
-            writer.write(image, int(track.t_ms[frame.index]) - t0_ms)
-            if progress is not None:
-                progress(frame.index + 1, track.num_frames)
-    times["encoding"] = writer.encode_ms
-    times["decode (render pass)"] = decode_timer.total_ms if decode_timer is not None else 0.0
-    return out_path
-
-
-class _TimedIterable:
-    """Iterates `items`, summing the time spent producing each item (runs in the prefetch thread)."""
-
-    def __init__(self, items) -> None:
-        self._items = items
-        self.total_ms = 0.0
-
-    def __iter__(self):
-        import time
-
-        iterator = iter(self._items)
-        while True:
-            started = time.perf_counter()
-            try:
-                item = next(iterator)
-            except StopIteration:
-                return
-            finally:
-                self.total_ms += (time.perf_counter() - started) * 1000.0
-            yield item
-
-
-def _estimate_fps(t_ms: np.ndarray) -> float:
-    if t_ms.size < 2:
-        return 30.0
-    return float(1000.0 / max(np.median(np.diff(t_ms)), 1.0))
-
-
-class _H264Writer:
-    """H.264 yuv420p MP4 (plays in browsers) written in a background thread, atomically renamed on close."""
-
-    def __init__(self, path: Path, width: int, height: int, fps: float) -> None:
-        import queue
-        import threading
-        from fractions import Fraction
-
-        import av
-
-        self.path = path
-        self.encode_ms = 0.0
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".mp4", dir=path.parent)
-        os.close(fd)
-        self._tmp = Path(tmp)
-        self._width, self._height = width - width % 2, height - height % 2  # yuv420p needs even sizes
-        self._container = av.open(str(self._tmp), mode="w", format="mp4")
-        rate = Fraction(fps).limit_denominator(1000) if fps else Fraction(30)
-        self._stream = self._container.add_stream("libx264", rate=rate)
-        self._stream.width, self._stream.height = self._width, self._height
-        self._stream.pix_fmt = "yuv420p"
-        self._stream.time_base = Fraction(1, 1000)
-        self._stream.codec_context.time_base = Fraction(1, 1000)  # frame pts are milliseconds
-        self._time_base = Fraction(1, 1000)
-        self._stream.options = {"crf": str(VIDEO_CRF), "preset": VIDEO_PRESET, "movflags": "+faststart"}
-        self._queue: queue.Queue = queue.Queue(maxsize=8)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="h264-writer", daemon=True)
-        self._thread.start()
-
-    def write(self, image_bgr: np.ndarray, pts_ms: int) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put((image_bgr[: self._height, : self._width], pts_ms))
-
-    def _run(self) -> None:
-        import time
-
-        import av
-
-        last_pts = -1
-        while True:
-            item = self._queue.get()
-            if item is None:
-                break
-            if self._error is not None:
-                continue
-            image, pts_ms = item
-            try:
-                started = time.perf_counter()
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
-                frame.pts = max(pts_ms, last_pts + 1)
-                frame.time_base = self._time_base
-                last_pts = frame.pts
-                for packet in self._stream.encode(frame):
-                    self._container.mux(packet)
-                self.encode_ms += (time.perf_counter() - started) * 1000.0
-            except BaseException as error:  # handed to the producer
-                self._error = error
-
-    def __enter__(self) -> _H264Writer:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        import time
-
-        self._queue.put(None)
-        self._thread.join()
-        try:
-            if exc_type is None and self._error is None:
-                started = time.perf_counter()
-                for packet in self._stream.encode():
-                    self._container.mux(packet)
-                self.encode_ms += (time.perf_counter() - started) * 1000.0
-            self._container.close()
-            if exc_type is None and self._error is None:
-                os.chmod(self._tmp, 0o644)
-                os.replace(self._tmp, self.path)
-        finally:
-            self._tmp.unlink(missing_ok=True)
-        if exc_type is None and self._error is not None:
-            raise StretchGuardError(f"could not encode {self.path.name}: {self._error}")

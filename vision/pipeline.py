@@ -127,9 +127,14 @@ def track_video(
     progress: FrameProgress | None = None,
     model_path: str | os.PathLike | None = None,
     times: StageTimes | None = None,
+    on_frame: Callable[[FramePoses], None] | None = None,
     **settings,
 ) -> Track:
-    """Run the pipeline over a video file (or a still image) and return its Track (P = 2 people)."""
+    """Run the pipeline over a video file (or a still image) and return its Track (P = 2 people).
+
+    on_frame receives each frame's poses as they come (before the batch-only removal of flickers), so a
+    consumer such as the annotated-video process can start before the track is complete.
+    """
     from vision.model import ensure_model
 
     model = Path(model_path) if model_path is not None else ensure_model("full")
@@ -149,6 +154,8 @@ def track_video(
                 landmarks.append(poses.landmarks)
                 world.append(poses.world)
                 redetections += sum(poses.redetected)
+                if on_frame is not None:
+                    on_frame(poses)
                 if progress is not None:
                     progress(len(t_ms), max(total or 0, len(t_ms)) if total else None)
     finally:
