@@ -140,7 +140,7 @@ def test_review_processes_a_sample_and_lists_its_warning(app_server, playwright_
         page = open_app(browser, f"{app_server.url}/review")
         choose(page, "Sample", video.name)
         page.get_by_role("button", name="Process video").click()
-        expect(page.get_by_text("Warnings and holds")).to_be_visible(timeout=600_000)
+        expect(page.get_by_text("Warnings and holds", exact=True)).to_be_visible(timeout=600_000)
         wait_idle(page)
         try:
             expect(page.locator(".sg-banner").filter(has_text=check_id).first).to_be_visible(timeout=30_000)
