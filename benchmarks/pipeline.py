@@ -179,13 +179,20 @@ def run(clip: Path, label: str, stretch: str) -> None:
 
 
 STRATEGIES = {
-    "two_pose": {},
+    "two_pose": {},  # the default, with crop re-detection of a lost person (EstimatorSettings.crop_redetect)
+    "no_crop": {"crop_redetect": False},
     "cascade": {"strategy": "cascade"},
     # "pair" (each landmarker sees the other person masked) was measured too; it lost to cascade
     "auto": {"strategy": "auto"},
     # also measured and dropped: cascade with re-detection retried at most every 2 frames (no better on the
     # letterboxed clip, 90.7% vs 92.0% both people) and cascade + max_redetect_on_mask_frac 0.5 (fewer frames
-    # with both people on childs_pose 22% vs 45% and supine_thoracic_rotation 7% vs 27%)
+    # with both people on childs_pose 22% vs 45% and supine_thoracic_rotation 7% vs 27%).
+    # Crop re-detection variants measured and dropped (first 300 frames of the *_good samples): IMAGE mode on
+    # the crop (slower; supine_twist 83% vs 93% both people), crop_min_seen_frames 1-2 (a false client on
+    # 27-47% of childs_pose frames), crop_other_factor 1.5 (supine_twist 93% vs 80% but more identity swaps:
+    # childs_pose_fault 4 vs 1, eval_supine_twist__hand_placement 5 vs 1), crop_scale 2.0 (no better), a
+    # search crop round the found person for someone never seen (found nobody), a crop on the frame rotated
+    # 90 degrees for people lying down (found nobody in childs_pose or supine_thoracic_rotation)
 }
 
 
