@@ -98,6 +98,12 @@ class EstimatorSettings:
     crop_min_seen_frames: int = 3
 
 
+    @property
+    def pipelinable(self) -> bool:
+        """Whether the main pass never uses re-detection results ("pair" masks the re-detected person)."""
+        return self.strategy != "pair"
+
+
 DEFAULT_SETTINGS = EstimatorSettings()
 STRATEGIES = ("two_pose", "cascade", "pair", "auto")
 
@@ -287,29 +293,36 @@ class PoseEstimator:
     """One instance per stream (VIDEO mode keeps state); `detect` needs increasing timestamps."""
 
     def __init__(
-        self, model_path: str | Path | None = None, settings: EstimatorSettings = DEFAULT_SETTINGS
+        self, model_path: str | Path | None = None, settings: EstimatorSettings = DEFAULT_SETTINGS,
+        part: str = "all",
     ) -> None:
+        """part "main" builds only the main pass (`detect_main`), "redetect" only the rest (`complete`):
+        vision/redetect_process.py runs the two in separate processes; "all" does both in `detect`."""
         from vision.model import ensure_model
 
+        if part not in ("all", "main", "redetect"):
+            raise ValueError(f"unknown estimator part {part!r}")
+        if settings.strategy not in STRATEGIES:
+            raise ValueError(f"unknown estimator strategy {settings.strategy!r}: use one of {STRATEGIES}")
         self.settings = settings
         self.model_path = Path(model_path) if model_path is not None else ensure_model("full")
-        self._video = self._create(video_mode=True)
+        main, rest = part in ("all", "main"), part in ("all", "redetect")
+        self._video = self._create(video_mode=True) if main else None
         # "auto": a one-pose main landmarker for the stretches where the num_poses one keeps losing a person
-        self._single = self._create(video_mode=True, single=True) if settings.strategy == "auto" else None
+        self._single = (self._create(video_mode=True, single=True)
+                        if main and settings.strategy == "auto" else None)
         self._single_frames_left = 0
-        self._second = self._create(video_mode=True, second=True) if settings.redetect else None
+        self._second = self._create(video_mode=True, second=True) if rest and settings.redetect else None
         self._last_t_ms = -1
         self._redetect_wait_frames = 0
         self._redetect_backoff_frames = 1
         self._last_redetected: Pose | None = None
         self._crop = (self._create(video_mode=settings.crop_video_mode, second=True)
-                      if settings.crop_redetect else None)
+                      if rest and settings.crop_redetect else None)
         self._crop_box: tuple[int, int, int, int] | None = None
         self._all_seen_frames = 0  # consecutive frames on which num_poses people were found
         self._previous: list[Pose] = []  # the poses accepted on the previous frame
         self._lost: tuple[Pose, int] | None = None  # a person who went missing, and when they were last seen
-        if settings.strategy not in STRATEGIES:
-            raise ValueError(f"unknown estimator strategy {settings.strategy!r}: use one of {STRATEGIES}")
 
     def _create(self, video_mode: bool, second: bool = False, single: bool = False):
         from mediapipe.tasks.python import vision as mp_vision
@@ -329,6 +342,11 @@ class PoseEstimator:
         return mp_vision.PoseLandmarker.create_from_options(options)
 
     def detect(self, image_bgr: np.ndarray, t_ms: int) -> Detection:
+        rgb, t_ms, detection = self.detect_main(image_bgr, t_ms)
+        return self.complete(rgb, t_ms, detection)
+
+    def detect_main(self, image_bgr: np.ndarray, t_ms: int) -> tuple[np.ndarray, int, Detection]:
+        """The main landmarker's plausible poses: (the RGB frame, the timestamp used, the detection)."""
         import cv2
         import mediapipe as mp
 
@@ -354,8 +372,14 @@ class PoseEstimator:
             # the num_poses landmarker now runs its detector on every frame: cascade for a while instead
             self._single_frames_left = self.settings.auto_cascade_frames
         detection.inference_ms = (time.perf_counter() - started) * 1000.0
-        self._last_redetected = None
+        return rgb, t_ms, detection
 
+    def complete(self, rgb: np.ndarray, t_ms: int, detection: Detection) -> Detection:
+        """Re-detection of whoever the main pass missed (masked frame, then a crop); updates `detection`."""
+        import mediapipe as mp
+
+        height, width = rgb.shape[:2]
+        self._last_redetected = None
         if self._second is not None and len(detection.poses) < self.settings.num_poses:
             if self._redetect_wait_frames > 0:
                 self._redetect_wait_frames -= 1

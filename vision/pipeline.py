@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from vision.errors import BadInputError
-from vision.estimator import DEFAULT_SETTINGS, EstimatorSettings, PoseEstimator
+from vision.estimator import DEFAULT_SETTINGS, Detection, EstimatorSettings, PoseEstimator
 from vision.landmarks import NUM_LANDMARKS
 from vision.smoothing import DEFAULT_SMOOTHING, PersonSmoother, SmoothingSettings
 from vision.sources import open_source, prefetch
@@ -69,14 +70,57 @@ class PoseFramePipeline:
         estimator_settings: EstimatorSettings = DEFAULT_SETTINGS,
         tracker_settings: TrackerSettings = DEFAULT_TRACKER_SETTINGS,
         smoothing: SmoothingSettings | None = DEFAULT_SMOOTHING,
+        pipelined: bool = False,
     ) -> None:
-        self.estimator = PoseEstimator(model_path, estimator_settings)
+        """pipelined: re-detection runs in a second process one frame behind (batch: see `feed`)."""
+        from vision.model import ensure_model
+
+        self._model_path = Path(model_path) if model_path is not None else ensure_model("full")
+        self._estimator_settings = estimator_settings
+        self._pipelined = pipelined and estimator_settings.pipelinable
+        self.estimator = None if self._pipelined else PoseEstimator(self._model_path, estimator_settings)
+        self._split = None  # the PipelinedEstimator, made on the first frame (it needs the frame size)
+        self._pending_t_ms: deque[int] = deque()
         self.tracker = PoseTracker(tracker_settings)
         self._smoothers = [PersonSmoother(smoothing) for _ in range(NUM_SLOTS)] if smoothing else None
         self.times = StageTimes()
 
+    def feed(self, frame_bgr: np.ndarray, t_ms: int) -> list[FramePoses]:
+        """Add a frame; returns the frames whose poses are now complete, in order (pipelined: the previous
+        one, so the first call returns none; call `flush` after the last frame)."""
+        if not self._pipelined:
+            return [self.process(frame_bgr, t_ms)]
+        from vision.redetect_process import MAX_OUTSTANDING, PipelinedEstimator
+
+        if self._split is None:
+            self._split = PipelinedEstimator(self._model_path, self._estimator_settings, frame_bgr.shape)
+        done = []
+        if self._split.pending >= MAX_OUTSTANDING:
+            done.append(self._complete())
+        self._split.submit(frame_bgr, t_ms)
+        self._pending_t_ms.append(int(t_ms))
+        if self._split.pending >= MAX_OUTSTANDING:
+            done.append(self._complete())
+        return done
+
+    def flush(self) -> list[FramePoses]:
+        """The frames still in flight (pipelined), in order."""
+        done = []
+        while self._split is not None and self._split.pending:
+            done.append(self._complete())
+        return done
+
+    def _complete(self) -> FramePoses:
+        detection = self._split.next_result()
+        return self._track(detection, self._pending_t_ms.popleft())
+
     def process(self, frame_bgr: np.ndarray, t_ms: int) -> FramePoses:
-        detection = self.estimator.detect(frame_bgr, t_ms)
+        """One frame in, its poses out (in-process; the live path)."""
+        if self.estimator is None:
+            raise RuntimeError("a pipelined PoseFramePipeline takes frames through feed()")
+        return self._track(self.estimator.detect(frame_bgr, t_ms), t_ms)
+
+    def _track(self, detection: Detection, t_ms: int) -> FramePoses:
         self.times.add("inference", detection.inference_ms)
         self.times.add("redetection", detection.redetection_ms)
 
@@ -102,7 +146,9 @@ class PoseFramePipeline:
         return FramePoses(int(t_ms), landmarks, world, redetected)
 
     def close(self) -> None:
-        self.estimator.close()
+        for part in (self.estimator, self._split):
+            if part is not None:
+                part.close()
 
 
 class LivePipeline(PoseFramePipeline):
@@ -132,6 +178,9 @@ def track_video(
 ) -> Track:
     """Run the pipeline over a video file (or a still image) and return its Track (P = 2 people).
 
+    Re-detection runs in a second process one frame behind the main landmarker unless pipelined=False is
+    given (the results are the same; see vision/redetect_process.py).
+
     on_frame receives each frame's poses as they come (before the batch-only removal of flickers), so a
     consumer such as the annotated-video process can start before the track is complete.
     """
@@ -139,6 +188,7 @@ def track_video(
 
     model = Path(model_path) if model_path is not None else ensure_model("full")
     source = open_source(Path(path))
+    settings.setdefault("pipelined", True)
     pipeline = PoseFramePipeline(model, **settings)
     decode = _TimedIterator(iter(source))
     t_ms: list[int] = []
@@ -148,16 +198,22 @@ def track_video(
     try:
         with source:
             total = source.info.frame_count
+
+            def take(done: list[FramePoses]) -> None:
+                nonlocal redetections
+                for poses in done:
+                    t_ms.append(poses.t_ms)
+                    landmarks.append(poses.landmarks)
+                    world.append(poses.world)
+                    redetections += sum(poses.redetected)
+                    if on_frame is not None:
+                        on_frame(poses)
+                    if progress is not None:
+                        progress(len(t_ms), max(total or 0, len(t_ms)) if total else None)
+
             for frame in prefetch(decode, depth=4):
-                poses = pipeline.process(frame.image_bgr, frame.t_ms)
-                t_ms.append(poses.t_ms)
-                landmarks.append(poses.landmarks)
-                world.append(poses.world)
-                redetections += sum(poses.redetected)
-                if on_frame is not None:
-                    on_frame(poses)
-                if progress is not None:
-                    progress(len(t_ms), max(total or 0, len(t_ms)) if total else None)
+                take(pipeline.feed(frame.image_bgr, frame.t_ms))
+            take(pipeline.flush())
     finally:
         pipeline.close()
     if not t_ms:
