@@ -54,7 +54,6 @@ def test_pipelined_feed_returns_each_frame_once_in_order(overlap_clip, model_pat
                 if index == 20:
                     break
                 done = pipeline.feed(frame.to_ndarray(format="bgr24"), index * 33)
-                assert len(done) <= 1
                 times += [poses.t_ms for poses in done]
         times += [poses.t_ms for poses in pipeline.flush()]
     finally:

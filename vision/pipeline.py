@@ -86,8 +86,8 @@ class PoseFramePipeline:
         self.times = StageTimes()
 
     def feed(self, frame_bgr: np.ndarray, t_ms: int) -> list[FramePoses]:
-        """Add a frame; returns the frames whose poses are now complete, in order (pipelined: the previous
-        one, so the first call returns none; call `flush` after the last frame)."""
+        """Add a frame; returns the frames whose poses are now complete, in order (pipelined: those the
+        second process has finished, possibly none; call `flush` after the last frame)."""
         if not self._pipelined:
             return [self.process(frame_bgr, t_ms)]
         from vision.redetect_process import MAX_OUTSTANDING, PipelinedEstimator
@@ -99,7 +99,7 @@ class PoseFramePipeline:
             done.append(self._complete())
         self._split.submit(frame_bgr, t_ms)
         self._pending_t_ms.append(int(t_ms))
-        if self._split.pending >= MAX_OUTSTANDING:
+        while self._split.ready():
             done.append(self._complete())
         return done
 

@@ -21,8 +21,10 @@ import numpy as np
 from vision.errors import StretchGuardError
 from vision.estimator import Detection, EstimatorSettings, PoseEstimator
 
-RING_SLOTS = 4  # frames in flight: at most two are outstanding, so four slots never overwrite a busy one
-MAX_OUTSTANDING = 2
+# Frames in flight: the main pass may run up to MAX_OUTSTANDING frames ahead (it does while the second
+# process starts its landmarkers, ~0.5 s); one more slot than that so a slot in use is never overwritten.
+MAX_OUTSTANDING = 12
+RING_SLOTS = MAX_OUTSTANDING + 1
 START_TIMEOUT_S = 120.0
 
 
@@ -58,6 +60,10 @@ class PipelinedEstimator:
     @property
     def pending(self) -> int:
         return len(self._in_flight)
+
+    def ready(self) -> bool:
+        """Whether the oldest pending result has arrived (`next_result` would not wait)."""
+        return bool(self._in_flight) and self._connection.poll(0)
 
     def submit(self, image_bgr: np.ndarray, t_ms: int) -> None:
         if image_bgr.shape != self._frame_shape:
