@@ -90,12 +90,12 @@ class PoseFramePipeline:
         second process has finished, possibly none; call `flush` after the last frame)."""
         if not self._pipelined:
             return [self.process(frame_bgr, t_ms)]
-        from vision.redetect_process import MAX_OUTSTANDING, PipelinedEstimator
+        from vision.redetect_process import PipelinedEstimator
 
         if self._split is None:
             self._split = PipelinedEstimator(self._model_path, self._estimator_settings, frame_bgr.shape)
         done = []
-        if self._split.pending >= MAX_OUTSTANDING:
+        if self._split.pending >= self._split.max_outstanding:
             done.append(self._complete())
         self._split.submit(frame_bgr, t_ms)
         self._pending_t_ms.append(int(t_ms))

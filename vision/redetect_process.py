@@ -21,10 +21,15 @@ import numpy as np
 from vision.errors import StretchGuardError
 from vision.estimator import Detection, EstimatorSettings, PoseEstimator
 
-# Frames in flight: the main pass may run up to MAX_OUTSTANDING frames ahead (it does while the second
-# process starts its landmarkers, ~0.5 s); one more slot than that so a slot in use is never overwritten.
-MAX_OUTSTANDING = 12
-RING_SLOTS = MAX_OUTSTANDING + 1
+# Frames in flight: the main pass runs ahead of the second process by up to (slots - 1) frames, as it does
+# for the ~1 s the second process takes to start its landmarkers; at 640×480 the budget holds 69 frames.
+RING_BUDGET_BYTES = 64 * 1024 * 1024
+MAX_RING_SLOTS = 90
+MIN_RING_SLOTS = 4
+
+
+def ring_slots(frame_shape: tuple[int, int, int]) -> int:
+    return int(np.clip(RING_BUDGET_BYTES // int(np.prod(frame_shape)), MIN_RING_SLOTS, MAX_RING_SLOTS))
 START_TIMEOUT_S = 120.0
 
 
@@ -32,7 +37,7 @@ class PipelinedEstimator:
     """`submit` frames in order, take their detections in order from `next_result` (one call per submit).
 
     The main landmarker runs here; re-detection runs in a second process. `pending` says how many submitted
-    frames have no result taken yet; keep it at most MAX_OUTSTANDING (take a result before submitting more).
+    frames have no result taken yet; keep it below `max_outstanding` (take a result before submitting more).
     """
 
     def __init__(self, model_path: str | os.PathLike, settings: EstimatorSettings,
@@ -43,14 +48,15 @@ class PipelinedEstimator:
             raise ValueError(f"strategy {settings.strategy!r} feeds re-detection back into the main pass")
         self._main = PoseEstimator(model_path, settings, part="main")
         self._frame_shape = frame_shape
-        slot_bytes = int(np.prod(frame_shape))
-        self._memory = shared_memory.SharedMemory(create=True, size=slot_bytes * RING_SLOTS)
-        self._ring = np.ndarray((RING_SLOTS, *frame_shape), dtype=np.uint8, buffer=self._memory.buf)
+        self._slots = ring_slots(frame_shape)
+        self.max_outstanding = self._slots - 1  # a slot in use is never overwritten
+        self._memory = shared_memory.SharedMemory(create=True, size=int(np.prod(frame_shape)) * self._slots)
+        self._ring = np.ndarray((self._slots, *frame_shape), dtype=np.uint8, buffer=self._memory.buf)
         context = multiprocessing.get_context("spawn")  # fork is unsafe once MediaPipe's threads run
         self._connection, child = context.Pipe()
         self._process = context.Process(
             target=_redetect_main, name="stretchguard-redetect", daemon=True,
-            args=(child, str(model_path), settings, self._memory.name, frame_shape))
+            args=(child, str(model_path), settings, self._memory.name, frame_shape, self._slots))
         self._process.start()
         child.close()
         self._next_slot = 0
@@ -70,7 +76,7 @@ class PipelinedEstimator:
             raise StretchGuardError(f"frame size changed: {image_bgr.shape} after {self._frame_shape}")
         rgb, t_ms, detection = self._main.detect_main(image_bgr, t_ms)
         slot = self._next_slot
-        self._next_slot = (slot + 1) % RING_SLOTS
+        self._next_slot = (slot + 1) % self._slots
         self._ring[slot] = rgb
         self._connection.send((slot, t_ms, detection))
         self._in_flight.append(slot)
@@ -111,18 +117,18 @@ class PipelinedEstimator:
 
 
 def _redetect_main(connection, model_path: str, settings: EstimatorSettings, memory_name: str,
-                   frame_shape: tuple[int, int, int]) -> None:
+                   frame_shape: tuple[int, int, int], slots: int) -> None:
     """The second process: the re-detection half of PoseEstimator.detect, frame after frame."""
     memory = shared_memory.SharedMemory(name=memory_name)  # the parent owns it and unlinks it
     try:
-        _serve(connection, model_path, settings, memory, frame_shape)
+        _serve(connection, model_path, settings, memory, frame_shape, slots)
     finally:
         memory.close()
 
 
 def _serve(connection, model_path: str, settings: EstimatorSettings, memory: shared_memory.SharedMemory,
-           frame_shape: tuple[int, int, int]) -> None:
-    ring = np.ndarray((RING_SLOTS, *frame_shape), dtype=np.uint8, buffer=memory.buf)
+           frame_shape: tuple[int, int, int], slots: int) -> None:
+    ring = np.ndarray((slots, *frame_shape), dtype=np.uint8, buffer=memory.buf)
     with PoseEstimator(Path(model_path), settings, part="redetect") as estimator:
         while True:
             try:
