@@ -9,6 +9,8 @@ analyze`) on each clip, and compares its events.json and track with the clip's g
                           time outside its fault windows (only clips of stretches the check belongs to)
               latency     warning start - fault start (median over detected faults)
   overall     both found  frames with both people tracked
+              right bodies frames with both tracked and each on a different real person (mean landmark
+                          error < 0.2 × that person's size): a merged pose counts as found, not as right
               id swaps    changes of which tracked person is which real person (nearest ground-truth joints)
               role errors clips whose "client" is not the real client
 
@@ -220,6 +222,32 @@ def identity_swaps(track_landmarks: np.ndarray, image_size: tuple[int, int], tru
     return swaps, majority
 
 
+RIGHT_BODY_MAX_ERROR = 0.2  # mean landmark error, × the true body's size, for a tracked person to be "on" it
+
+
+def frames_on_right_bodies(track_landmarks: np.ndarray, image_size: tuple[int, int], truth_2d: np.ndarray,
+                           max_error: float = RIGHT_BODY_MAX_ERROR) -> int:
+    """Frames where both tracked people are present and each lies on a different real person.
+
+    Stricter than "both people found": a merged pose (one person's head on the other's body) or both
+    tracks on the same person counts as found but not as right.
+    """
+    width, height = image_size
+    xy = track_landmarks[..., :2] * np.array([width, height], dtype=np.float32)  # (F, 2, 33, 2)
+    frames = min(len(xy), len(truth_2d))
+    right = 0
+    for f in range(frames):
+        if np.isnan(xy[f, :, :, 0]).all(axis=-1).any():
+            continue
+        size = [float(np.hypot(*np.ptp(truth_2d[f, q], axis=0))) for q in range(2)]
+        error = [[float(np.nanmean(np.linalg.norm(xy[f, p] - truth_2d[f, q], axis=-1))) / max(size[q], 1.0)
+                  for q in range(2)] for p in range(2)]
+        straight, crossed = (error[0][0], error[1][1]), (error[0][1], error[1][0])
+        pairing = min(straight, crossed, key=sum)
+        right += max(pairing) < max_error
+    return right
+
+
 def score(clips: list[EvalClip], work: Path) -> dict:
     from stretches.catalog import STRETCHES
     from stretches.render_clip import load_truth
@@ -231,8 +259,8 @@ def score(clips: list[EvalClip], work: Path) -> dict:
         return per_check.setdefault(check_id, {"faults": 0, "detected": 0, "latencies_s": [],
                                                "false_warnings": 0, "good_minutes": 0.0})
 
-    totals = {"frames": 0, "frames_both": 0, "swaps": 0, "role_errors": 0, "clips": 0, "swap_clips": [],
-              "role_error_clips": []}
+    totals = {"frames": 0, "frames_both": 0, "frames_right": 0, "swaps": 0, "role_errors": 0, "clips": 0,
+              "swap_clips": [], "role_error_clips": []}
     per_stretch: dict[str, dict] = {}
     for clip in clips:
         truth = load_truth(clip_video(clip, work))
@@ -259,11 +287,15 @@ def score(clips: list[EvalClip], work: Path) -> dict:
         totals["frames"] += coverage["frames"]
         totals["frames_both"] += coverage["frames_both_people"]
         swaps, majority = identity_swaps(track.landmarks, track.image_size, truth.joints_2d)
+        right = frames_on_right_bodies(track.landmarks, track.image_size, truth.joints_2d)
+        totals["frames_right"] += right
         stretch_row = per_stretch.setdefault(clip.stretch_id, {"clips": 0, "frames": 0, "frames_both": 0,
-                                                               "swaps": 0, "role_errors": 0})
+                                                               "frames_right": 0, "swaps": 0,
+                                                               "role_errors": 0})
         stretch_row["clips"] += 1
         stretch_row["frames"] += coverage["frames"]
         stretch_row["frames_both"] += coverage["frames_both_people"]
+        stretch_row["frames_right"] += right
         stretch_row["swaps"] += swaps
         totals["swaps"] += swaps
         if swaps:
@@ -287,8 +319,10 @@ def score(clips: list[EvalClip], work: Path) -> dict:
                      "median_latency_s": None if latency is None else round(latency, 2),
                      "meets_target": meets})
     both = totals["frames_both"] / totals["frames"] if totals["frames"] else 0.0
+    right = totals["frames_right"] / totals["frames"] if totals["frames"] else 0.0
     overall = {"clips": totals["clips"], "frames": totals["frames"],
                "frames_both_people": totals["frames_both"], "both_found_frac": round(both, 4),
+               "frames_right_bodies": totals["frames_right"], "right_bodies_frac": round(right, 4),
                "identity_swaps": totals["swaps"],
                "swap_clips": totals["swap_clips"], "role_errors": totals["role_errors"],
                "role_error_clips": totals["role_error_clips"]}
@@ -305,15 +339,17 @@ def format_table(result: dict) -> str:
         lines.append(f"| {row['check']} | {row['faults']} | {recall} | {row['false_per_min']:.2f} "
                      f"({row['false_warnings']} in {row['good_minutes']:.1f}) | {latency} | "
                      f"{'met' if row['meets_target'] else 'MISSED'} |")
-    lines += ["", "| stretch | clips | both people found | identity swaps | role errors |",
-              "|---|---|---|---|---|"]
+    lines += ["", "| stretch | clips | both people found | both on the right bodies | identity swaps "
+                  "| role errors |", "|---|---|---|---|---|---|"]
     for stretch_id, row in result.get("stretches", {}).items():
         share = row["frames_both"] / row["frames"] * 100 if row["frames"] else 0.0
-        lines.append(f"| {stretch_id} | {row['clips']} | {share:.1f}% | {row['swaps']} | "
+        right = row.get("frames_right", 0) / row["frames"] * 100 if row["frames"] else 0.0
+        lines.append(f"| {stretch_id} | {row['clips']} | {share:.1f}% | {right:.1f}% | {row['swaps']} | "
                      f"{row['role_errors']} |")
     o = result["overall"]
     lines += ["", f"Clips: {o['clips']}, frames: {o['frames']}. Both people found on "
-                  f"{o['both_found_frac'] * 100:.1f}% of frames ({o['frames_both_people']}/{o['frames']}); "
+                  f"{o['both_found_frac'] * 100:.1f}% of frames ({o['frames_both_people']}/{o['frames']}), "
+                  f"both on the right bodies on {o.get('right_bodies_frac', 0) * 100:.1f}%; "
                   f"identity swaps: {o['identity_swaps']}; role errors: {o['role_errors']} clip(s)."]
     return "\n".join(lines)
 

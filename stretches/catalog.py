@@ -92,6 +92,9 @@ class Stretch:
     # Per-side stretches: per frame 1.0 = left side worked, 0.0 = right, NaN unknown; and how it is decided.
     side_metric: MetricFn | None = None
     side_rule: str = ""
+    # How vision.estimator finds the two people (EstimatorSettings.strategy), chosen per stretch on the
+    # rendered samples by frames with both people on the right bodies (see README, "Finding both people").
+    pose_strategy: str = "two_pose"
 
     def check(self, check_id: str) -> Check:
         for check in self.checks:

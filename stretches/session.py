@@ -55,6 +55,7 @@ def analyze(
     import time
 
     from stretches.annotated_video import ConcurrentAnnotator, render_annotated_video
+    from vision.estimator import EstimatorSettings
     from vision.pipeline import StageTimes, track_video
     from vision.sources import open_source
 
@@ -87,7 +88,8 @@ def analyze(
                 annotator.add(poses.t_ms, poses.landmarks, poses.world)
 
         times = StageTimes()
-        track = track_video(video, progress=progress, model_path=model_path, times=times, on_frame=on_frame)
+        track = track_video(video, progress=progress, model_path=model_path, times=times, on_frame=on_frame,
+                            estimator_settings=EstimatorSettings(strategy=stretch.pose_strategy))
         started = time.perf_counter()
         roles = _roles_for(track, stretch, client)
         track = track.with_roles(_roles_tuple(roles, track.num_people))
