@@ -31,6 +31,26 @@ def footage(footage_dir: Path):
     return resolve
 
 
+def write_clip(source: Path, out: Path, frames: int, width: int, height: int) -> Path:
+    """The first `frames` frames of `source`, scaled to width × height, as a 30 fps H.264 file."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(source)) as reader, av.open(str(out), "w") as writer:
+        stream = writer.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"crf": "16"}
+        for index, frame in enumerate(reader.decode(video=0)):
+            if index == frames:
+                break
+            scaled = frame.reformat(width=width, height=height, format="yuv420p")
+            scaled.pts, scaled.time_base = index, Fraction(1, 30)
+            writer.mux(stream.encode(scaled))
+        writer.mux(stream.encode())
+    return out
+
+
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     """The provisioned PoseLandmarker 'full' bundle (cache, download or offline build)."""

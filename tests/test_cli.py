@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -14,6 +13,7 @@ import pytest
 
 from stretches.catalog import STRETCHES
 from stretches.cli import main
+from tests.conftest import write_clip
 from vision.track import Track
 
 CLIP_FRAMES = 24
@@ -22,18 +22,8 @@ CLIP_FRAMES = 24
 @pytest.fixture(scope="module")
 def short_clip(footage, tmp_path_factory) -> Path:
     """The first frames of the two-person footage, scaled to 360×640, as an H.264 file."""
-    path = tmp_path_factory.mktemp("clip") / "two_people.mp4"
-    with av.open(str(footage("pose2sim_multi_cam01.mp4"))) as source, av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 360, 640, "yuv420p"
-        for index, frame in enumerate(source.decode(video=0)):
-            if index == CLIP_FRAMES:
-                break
-            small = frame.reformat(width=360, height=640, format="yuv420p")
-            small.pts, small.time_base = index, Fraction(1, 30)
-            out.mux(stream.encode(small))
-        out.mux(stream.encode())
-    return path
+    out = tmp_path_factory.mktemp("clip") / "two_people.mp4"
+    return write_clip(footage("pose2sim_multi_cam01.mp4"), out, CLIP_FRAMES, 360, 640)
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
+from tests.conftest import write_clip
 from vision.estimator import EstimatorSettings
 from vision.pipeline import PoseFramePipeline, track_video
 
@@ -19,19 +19,8 @@ CLIP_FRAMES = 150
 @pytest.fixture(scope="module")
 def overlap_clip(tmp_path_factory) -> Path:
     """The start of a rendered supine twist: the partner is often lost and re-detected."""
-    path = tmp_path_factory.mktemp("clip") / "supine_twist_start.mp4"
-    with av.open(str(SAMPLES / "supine_twist_good.mp4")) as source, av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=30)
-        stream.width, stream.height, stream.pix_fmt = 640, 480, "yuv420p"
-        stream.options = {"crf": "16"}
-        for index, frame in enumerate(source.decode(video=0)):
-            if index == CLIP_FRAMES:
-                break
-            small = frame.reformat(width=640, height=480, format="yuv420p")
-            small.pts, small.time_base = index, Fraction(1, 30)
-            out.mux(stream.encode(small))
-        out.mux(stream.encode())
-    return path
+    out = tmp_path_factory.mktemp("clip") / "supine_twist_start.mp4"
+    return write_clip(SAMPLES / "supine_twist_good.mp4", out, CLIP_FRAMES, 640, 480)
 
 
 def test_pipelined_tracking_equals_in_process_tracking(overlap_clip, model_path):
