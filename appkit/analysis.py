@@ -1,8 +1,8 @@
 """Process a video once: results cached by the file's SHA-256, so reopening it costs no inference.
 
 Cache layout ($STRETCHGUARD_ANALYSIS_DIR, else "analysis" in StretchGuard's cache folder, the model's):
-  <sha16>_<stretch>/            track.npz, events.json, annotated.mp4 (defaults), source.json
-  <sha16>_<stretch>/annotated-<profile sha12>.mp4   re-drawn for other thresholds, no inference
+  <sha16>_<stretch>_v<N>/       track.npz, events.json, annotated.mp4 (defaults), source.json
+  <sha16>_<stretch>_v<N>/annotated-<profile sha12>.mp4   re-drawn for other thresholds, no inference
   uploads/<sha16><ext>          uploaded files, checked to be readable video before use
   sessions/<sha16>/             annotated video of a saved live session
 Each result folder is built under a temporary name and renamed into place when complete.
@@ -73,8 +73,13 @@ class Analysis:
         return float(self.track().t_ms[0]) / 1000.0
 
 
+# Bump when analyze's results change for the same video (pose strategy, re-detection, overlay), so the
+# Review page does not serve an analysis made the old way. 2: per-stretch strategy, Live overlay in video.
+ANALYSIS_VERSION = 2
+
+
 def _result_dir(sha: str, stretch_id: str) -> Path:
-    return cache_root() / f"{sha[:16]}_{stretch_id}"
+    return cache_root() / f"{sha[:16]}_{stretch_id}_v{ANALYSIS_VERSION}"
 
 
 def _is_complete(folder: Path) -> bool:
