@@ -33,6 +33,7 @@ from vision.track import Track
 VIDEO_CRF = 23  # H.264 quality: visually clean overlays at a small size
 VIDEO_PRESET = "superfast"  # ~2 ms/frame at 640×480 (veryfast: ~2.7 ms, half the file size)
 WORKER_JOIN_TIMEOUT_S = 60.0
+ANNOTATOR_NICENESS = 10
 ANNOTATOR_ENCODER_THREADS = 1  # keeps x264 off the core MediaPipe is using, and its output reproducible
 _MIN_RUN_FRAMES = 3  # = vision.pipeline.MIN_RUN_FRAMES (not imported: the worker needs no MediaPipe)
 
@@ -220,6 +221,9 @@ class _Redraw(Exception):
 def _annotator_main(requests, replies, video: str, out_path: str, stretch_id: str, thresholds,
                     client, fps: float, image_size: tuple[int, int]) -> None:
     """The second process: draw while frames arrive, then check against the final track and roles."""
+    # Lowest claim on the CPU: this work can trail the tracker by any amount until the end, so it takes the
+    # time the tracker and re-detection leave free rather than delaying them.
+    os.nice(ANNOTATOR_NICENESS)
     try:
         result = _TrailingRenderer(requests, Path(video), Path(out_path), stretch_id, thresholds, client,
                                    fps, image_size).run()
