@@ -63,20 +63,20 @@ def _draw_concurrently(take, video: Path, out: Path, final_roles: dict[str, int]
 
 
 def test_drawn_alongside_tracking_equals_drawing_afterwards(take, plain_video, tmp_path):
+    """Whichever way it went (drawn while frames came, or again at the end because the roles or flicker
+    filtering changed; that depends on how far the process got), the file is the same."""
     roles = take.track.role_index()
     result = _draw_concurrently(take, plain_video, tmp_path / "concurrent.mp4", roles)
-    assert not result.redrawn
     after = render_annotated_video(plain_video, take.track, STRETCH, tmp_path / "after.mp4", roles=roles,
                                    encoder_threads=ANNOTATOR_ENCODER_THREADS)
     assert _digest(result.path) == _digest(after)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["after.mp4", "concurrent.mp4"]  # no temp files
 
 
-def test_roles_that_change_at_the_end_make_it_draw_again(take, plain_video, tmp_path):
+def test_roles_that_change_at_the_end_give_the_video_of_the_final_roles(take, plain_video, tmp_path):
     roles = take.track.role_index()
     swapped = {"client": roles["partner"], "partner": roles["client"]}
     result = _draw_concurrently(take, plain_video, tmp_path / "concurrent.mp4", swapped)
-    assert result.redrawn
     after = render_annotated_video(plain_video, take.track, STRETCH, tmp_path / "after.mp4", roles=swapped,
                                    encoder_threads=ANNOTATOR_ENCODER_THREADS)
     assert _digest(result.path) == _digest(after)
