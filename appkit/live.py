@@ -71,12 +71,16 @@ class LiveSnapshot:
     error: str | None = None
 
 
-def pose_strategy_for(stretch_id: str | None) -> str:
-    """The estimator strategy the catalog chose for this stretch (the default before one is chosen)."""
-    from stretches.catalog import get_stretch
-    from vision.estimator import DEFAULT_SETTINGS
+LIVE_POSE_STRATEGY = "two_pose"
 
-    return get_stretch(stretch_id).pose_strategy if stretch_id else DEFAULT_SETTINGS.strategy
+
+def pose_strategy_for(stretch_id: str | None) -> str:
+    """The estimator strategy for the live view.
+
+    Live runs in one process, where `cascade` (the catalog's choice for recorded video) costs two landmark
+    passes one after the other; `two_pose` keeps the frame rate and the delay to a warning low.
+    """
+    return LIVE_POSE_STRATEGY
 
 
 def default_pipeline_factory(stretch_id: str | None = None) -> Any:
@@ -96,11 +100,9 @@ def default_evaluator_factory(stretch_id: str, thresholds: Any, roles: dict[str,
 def default_role_assigner(stretch_id: str, landmarks: np.ndarray, image_size: tuple[int, int],
                           client: str | None) -> dict[str, int]:
     from stretches.catalog import get_stretch
-    from vision.roles import resolve_roles
+    from stretches.roles import stretch_roles
 
-    stretch = get_stretch(stretch_id)
-    return resolve_roles(landmarks, stretch.client_posture, stretch.partner_posture, image_size,
-                         client=client)
+    return stretch_roles(get_stretch(stretch_id), landmarks, image_size, client=client)
 
 
 _BODY_PARTS = (

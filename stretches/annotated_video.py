@@ -329,13 +329,12 @@ class _TrailingRenderer:
             drawn.append(frame_landmarks)
 
     def _roles_so_far(self) -> dict[str, int] | None:
-        from vision.roles import resolve_roles
+        from stretches.roles import stretch_roles
         from vision.tracking import drop_short_runs
 
         landmarks, _ = drop_short_runs(np.stack(self._landmarks), None, _MIN_RUN_FRAMES)
         try:
-            return resolve_roles(landmarks, self._stretch.client_posture, self._stretch.partner_posture,
-                                 image_size=self._image_size, client=self._client)
+            return stretch_roles(self._stretch, landmarks, self._image_size, client=self._client)
         except ValueError:
             return None  # e.g. nobody seen yet: wait for more of the track
 

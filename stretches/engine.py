@@ -412,13 +412,9 @@ def _resolve_roles(track: Track, stretch: Stretch, roles: dict[str, int] | None)
     if track.num_people == 1:
         return {"client": 0}
     try:
-        from vision.roles import assign_roles
+        from stretches.roles import stretch_roles
 
-        return dict(
-            assign_roles(
-                track.landmarks, stretch.client_posture, stretch.partner_posture, image_size=track.image_size
-            )
-        )
+        return stretch_roles(stretch, track.landmarks, track.image_size)
     except NotImplementedError:
         raise RolesUnavailableError(
             "cannot tell the client from the partner yet; pass roles={'client': p, 'partner': q}"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stretches.engine import Events, evaluate
+from stretches.roles import stretch_roles
 from vision.atomic import write_text_atomic
 from vision.errors import BadInputError
-from vision.roles import resolve_roles
 from vision.track import ROLE_NAMES, Track
 
 TRACK_FILENAME = "track.npz"
@@ -161,8 +161,7 @@ def _roles_for(track: Track, stretch, client: str | int | None) -> dict[str, int
     if client is not None:
         _validate_client(client)
     try:
-        return resolve_roles(track.landmarks, stretch.client_posture, stretch.partner_posture,
-                             image_size=track.image_size, client=client)
+        return stretch_roles(stretch, track.landmarks, track.image_size, client=client)
     except ValueError as error:
         raise BadInputError(str(error)) from None
 

@@ -7,12 +7,16 @@ ankles, whether the knees are on the floor, and whether the face points up. The 
 with the best summed score (client posture for one person, partner posture for the other).
 
 Tie-breaks, when both people score alike (both seated in straddle_fold, both standing in standing_backbend):
-the client is the person whose trunk is further from vertical on average — the one folding forward or
-leaning back, which is what the stretch does to the client. With nobody scoring at all, person 0 is the
-client. A manual override (`resolve_roles(..., client="left")`) always wins.
+a `tie_breaker` from the caller first (stretches.roles: the person whose body makes the stretch's main
+angle), else the person whose trunk is further from vertical on average — the one folding forward or
+leaning back, which is what the stretch does to the client, but a partner bracing leans too. With nobody
+scoring at all, person 0 is the client. A manual override (`resolve_roles(..., client="left")`) always
+wins.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -22,17 +26,23 @@ POSTURES = ("standing", "seated", "kneeling", "supine", "prone")
 TIE_MARGIN = 0.05  # summed-score difference below which the two assignments count as a tie
 MIN_VISIBILITY = 0.5
 
+# landmarks (F, P, 33, 4) → the client's person index, or None when it cannot tell
+TieBreaker = Callable[[np.ndarray], "int | None"]
+
 
 def assign_roles(
     landmarks: np.ndarray,
     client_posture: str,
     partner_posture: str,
     image_size: tuple[int, int] | None = None,
+    tie_breaker: TieBreaker | None = None,
 ) -> dict[str, int]:
     """{"client": p, "partner": q} for landmarks float32 (F, P, 33, 4).
 
     image_size (width, height) makes angles exact for non-square frames; without it pixels are taken as
-    square in normalised units, which is coarser but still separates lying from upright.
+    square in normalised units, which is coarser but still separates lying from upright. When the postures
+    do not tell the two apart (both standing in a standing backbend), tie_breaker(landmarks) names the
+    client if it can (the stretch knows who is being stretched), else the one leaning more is the client.
     """
     for posture in (client_posture, partner_posture):
         if posture not in POSTURES:
@@ -44,8 +54,12 @@ def assign_roles(
     client_column, partner_column = POSTURES.index(client_posture), POSTURES.index(partner_posture)
     straight = scores[0, client_column] + scores[1, partner_column]
     swapped = scores[1, client_column] + scores[0, partner_column]
-    if abs(straight - swapped) > TIE_MARGIN:
+    tie = abs(straight - swapped) <= TIE_MARGIN
+    decided = tie_breaker(landmarks) if tie and tie_breaker is not None else None
+    if not tie:
         client = 0 if straight > swapped else 1
+    elif decided is not None:
+        client = int(decided)
     else:
         lean = mean_trunk_angle_deg(landmarks, image_size)
         lean = np.nan_to_num(lean, nan=-1.0)
@@ -59,10 +73,11 @@ def resolve_roles(
     partner_posture: str,
     image_size: tuple[int, int] | None = None,
     client: str | int | None = None,
+    tie_breaker: TieBreaker | None = None,
 ) -> dict[str, int]:
     """Roles from posture, or from a manual override: client = "left" | "right" | 0 | 1 (or "0" / "1")."""
     if client is None:
-        return assign_roles(landmarks, client_posture, partner_posture, image_size)
+        return assign_roles(landmarks, client_posture, partner_posture, image_size, tie_breaker)
     people = landmarks.shape[1]
     text = str(client).strip().lower()
     if text in {"0", "1"}:
