@@ -1151,7 +1151,9 @@ def _with_one_camera_limit(check: Check) -> Check:
     note = ONE_CAMERA_LIMITS.get(check.id)
     if not note:
         return check
-    return replace(check, limitation=f"{check.limitation} {note}".strip())
+    # in the description (what the check is, everywhere it is listed) and in the limitation (Tune's caption)
+    return replace(check, description=f"{check.description} {note}".strip(),
+                   limitation=f"{check.limitation} {note}".strip())
 
 
 STRETCHES: dict[str, Stretch] = {
