@@ -74,9 +74,8 @@ def build_clip(path: Path, frames: int, layout: str) -> None:
         out.mux(stream.encode())
 
 
-def bare_model_ms(clip: Path, model: Path) -> tuple[float, float]:
-    """(ms per frame, fraction of frames with two poses) for the bare VIDEO-mode landmarker."""
-    import mediapipe as mp
+def bare_landmarker(model: Path):
+    """The bare VIDEO-mode PoseLandmarker (2 poses, the estimator's confidences): the baseline."""
     from mediapipe.tasks.python import vision as mp_vision
     from mediapipe.tasks.python.core import base_options
 
@@ -88,9 +87,16 @@ def bare_model_ms(clip: Path, model: Path) -> tuple[float, float]:
         min_pose_detection_confidence=s.min_detection_confidence,
         min_pose_presence_confidence=s.min_presence_confidence,
         min_tracking_confidence=s.min_tracking_confidence)
+    return mp_vision.PoseLandmarker.create_from_options(options)
+
+
+def bare_model_ms(clip: Path, model: Path) -> tuple[float, float]:
+    """(ms per frame, fraction of frames with two poses) for the bare VIDEO-mode landmarker."""
+    import mediapipe as mp
+
     elapsed = 0.0
     two = frames = 0
-    with mp_vision.PoseLandmarker.create_from_options(options) as landmarker, av.open(str(clip)) as source:
+    with bare_landmarker(model) as landmarker, av.open(str(clip)) as source:
         for frame in source.decode(video=0):  # decoded outside the timed call: only the model is timed
             image = mp.Image(image_format=mp.ImageFormat.SRGB, data=frame.to_ndarray(format="rgb24"))
             started = time.perf_counter()
@@ -205,10 +211,7 @@ STRATEGIES = {
 def compare(clip: Path, label: str, max_frames: int, start_frame: int = 0) -> None:
     """Each strategy and the bare model on the same frames, interleaved frame by frame."""
     import mediapipe as mp
-    from mediapipe.tasks.python import vision as mp_vision
-    from mediapipe.tasks.python.core import base_options
 
-    from vision.estimator import DEFAULT_SETTINGS as s
     from vision.estimator import EstimatorSettings
     from vision.model import ensure_model
     from vision.pipeline import MIN_RUN_FRAMES, PoseFramePipeline
@@ -217,17 +220,11 @@ def compare(clip: Path, label: str, max_frames: int, start_frame: int = 0) -> No
     model = ensure_model("full")
     pipelines = {name: PoseFramePipeline(model, EstimatorSettings(**overrides))
                  for name, overrides in STRATEGIES.items()}
-    options = mp_vision.PoseLandmarkerOptions(
-        base_options=base_options.BaseOptions(model_asset_path=str(model)),
-        running_mode=mp_vision.RunningMode.VIDEO, num_poses=2,
-        min_pose_detection_confidence=s.min_detection_confidence,
-        min_pose_presence_confidence=s.min_presence_confidence,
-        min_tracking_confidence=s.min_tracking_confidence)
     wall_ms = dict.fromkeys(STRATEGIES, 0.0)
     landmarks: dict[str, list[np.ndarray]] = {name: [] for name in STRATEGIES}
     bare_ms = 0.0
     frames = bare_two = 0
-    with mp_vision.PoseLandmarker.create_from_options(options) as bare, av.open(str(clip)) as source:
+    with bare_landmarker(model) as bare, av.open(str(clip)) as source:
         for index, frame in enumerate(source.decode(video=0)):
             if index < start_frame:
                 continue
