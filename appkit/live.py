@@ -71,23 +71,13 @@ class LiveSnapshot:
     error: str | None = None
 
 
-LIVE_POSE_STRATEGY = "two_pose"
-
-
-def pose_strategy_for(stretch_id: str | None) -> str:
-    """The estimator strategy for the live view.
-
-    Live runs in one process, where `cascade` (the catalog's choice for recorded video) costs two landmark
-    passes one after the other; `two_pose` keeps the frame rate and the delay to a warning low.
-    """
-    return LIVE_POSE_STRATEGY
-
-
-def default_pipeline_factory(stretch_id: str | None = None) -> Any:
-    from vision.estimator import EstimatorSettings
+def default_pipeline_factory() -> Any:
+    """The estimator's default strategy (two_pose), not the catalog's per-stretch choice (cascade): Live
+    runs in one process, where cascade's two landmark passes run one after the other and cost frame rate
+    and delay to a warning (the live browser test fell to ~20 fps and missed the fault with it)."""
     from vision.pipeline import LivePipeline
 
-    return LivePipeline(estimator_settings=EstimatorSettings(strategy=pose_strategy_for(stretch_id)))
+    return LivePipeline()
 
 
 def default_evaluator_factory(stretch_id: str, thresholds: Any, roles: dict[str, int],
@@ -188,7 +178,7 @@ class LiveProcessor:
     def __init__(
         self,
         *,
-        pipeline_factory: Callable[[str | None], Any] = default_pipeline_factory,  # stretch id → pipeline
+        pipeline_factory: Callable[[], Any] = default_pipeline_factory,
         evaluator_factory: Callable[..., Any] = default_evaluator_factory,
         role_assigner: Callable[..., dict[str, int]] = default_role_assigner,
         draw: Callable[..., np.ndarray] | None = None,
@@ -205,7 +195,6 @@ class LiveProcessor:
         self._clock = clock
         self._lock = threading.Lock()
         self._pipeline: Any = None
-        self._pipeline_strategy: str | None = None
         self._evaluator: Any = None
         self._plan: tuple[str, ...] = ()
         self._plan_index: int | None = None
@@ -347,15 +336,9 @@ class LiveProcessor:
             # The routine moved on while recording: close the finished stretch's session, start the next.
             self.stop_recording()
             self.start_recording(recorder.path.parent)
-        retired = None
         with self._lock:
-            strategy = pose_strategy_for(self._stretch_id)
-            if self._pipeline is not None and self._pipeline_strategy != strategy:
-                # a routine moved to a stretch whose people are found another way: a fresh pipeline
-                retired, self._pipeline = self._pipeline, None
             if self._pipeline is None:
-                self._pipeline = self._pipeline_factory(self._stretch_id)
-                self._pipeline_strategy = strategy
+                self._pipeline = self._pipeline_factory()
             if self._evaluator_version != self._config_version:
                 # New stretch, thresholds or client choice: roles are decided again from fresh frames.
                 self._evaluator, self._roles, self._role_frames = None, None, []
@@ -364,8 +347,6 @@ class LiveProcessor:
                 self._prev_phase = ""
             stretch_id, thresholds, client = self._stretch_id, self._thresholds, self._client_choice
             recorder = self._recorder
-        if retired is not None and hasattr(retired, "close"):
-            retired.close()
         poses = self._pipeline.process(frame_bgr, t_ms)
         landmarks = np.asarray(field_of(poses, "landmarks"), dtype=np.float32)
         world = field_of(poses, "world")

@@ -128,7 +128,7 @@ def test_a_routine_moves_on_once_the_hold_is_done(tmp_path: Path) -> None:
 
     session = simulate(Scenario("childs_pose", seed=3))
     track = session.track
-    processor = LiveProcessor(pipeline_factory=lambda stretch_id: _ReplayPipeline(track))
+    processor = LiveProcessor(pipeline_factory=lambda: _ReplayPipeline(track))
     processor.select_routine(ROUTINE_LOWER_BACK)
     processor.start_recording(tmp_path)
     blank = np.zeros((track.image_size[1], track.image_size[0], 3), np.uint8)
@@ -160,7 +160,7 @@ def test_checks_start_even_when_the_partner_stays_hidden() -> None:
     landmarks = track.landmarks.copy()
     landmarks[:, 1 - client] = np.nan  # the partner, right behind the client, is never detected
     hidden = Track(track.t_ms, landmarks, track.image_size, None, track.roles, {})
-    processor = LiveProcessor(pipeline_factory=lambda stretch_id: _ReplayPipeline(hidden))
+    processor = LiveProcessor(pipeline_factory=lambda: _ReplayPipeline(hidden))
     processor.select_stretch("standing_backbend")
     blank = np.zeros((track.image_size[1], track.image_size[0], 3), np.uint8)
     phases = []
