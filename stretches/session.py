@@ -62,8 +62,8 @@ def analyze(
     stretch = _get_stretch(stretch_id)
     thresholds = _as_thresholds(thresholds)
     video = Path(video)
-    with open_source(video):  # fails fast on a missing, empty or non-video file
-        pass
+    with open_source(video) as source:  # fails fast on a missing, empty or non-video file
+        info = source.info
     if client is not None:
         _validate_client(client)
     out_dir = Path(out_dir)
@@ -75,12 +75,9 @@ def analyze(
         raise BadInputError(f"cannot create the output folder {out_dir}: {error.strerror or error}") from None
 
     annotator = None
-    if write_video:
-        with open_source(video) as source:
-            info = source.info
-        if info.fps:  # a still image has no clock to draw along; it is drawn after tracking
-            annotator = ConcurrentAnnotator(video, out_dir / VIDEO_FILENAME, stretch.id, thresholds, client,
-                                            fps=info.fps, image_size=(info.width, info.height))
+    if write_video and info.fps:  # a still image has no clock to draw along; it is drawn after tracking
+        annotator = ConcurrentAnnotator(video, out_dir / VIDEO_FILENAME, stretch.id, thresholds, client,
+                                        fps=info.fps, image_size=(info.width, info.height))
     with annotator if annotator is not None else contextlib.nullcontext():
         on_frame = None
         if annotator is not None:
