@@ -97,7 +97,7 @@ class _FrameDrawer:
     """Decoded frames of `video` in order → overlay → H.264 writer; the one drawing path of both renderers."""
 
     def __init__(self, video: Path, out_path: Path, fps: float, t_ms, encoder_threads: int = 0) -> None:
-        from vision.sources import open_source, prefetch
+        from vision.sources import TimedIterator, open_source, prefetch
 
         self._t_ms = t_ms  # index → ms on the track clock (a growing list while tracking)
         self._source = open_source(video)
@@ -107,7 +107,7 @@ class _FrameDrawer:
         except BaseException:
             self._source.close()
             raise
-        self._decode = _TimedIterable(self._source)
+        self._decode = TimedIterator(self._source)
         self._frames = prefetch(self._decode, depth=4)
         self.drawing_ms = 0.0
 
@@ -356,26 +356,6 @@ class _TrailingRenderer:
                 message = self._requests.get_nowait()
             except queue.Empty:
                 return
-
-
-class _TimedIterable:
-    """Iterates `items`, summing the time spent producing each item (runs in the prefetch thread)."""
-
-    def __init__(self, items) -> None:
-        self._items = items
-        self.total_ms = 0.0
-
-    def __iter__(self):
-        iterator = iter(self._items)
-        while True:
-            started = time.perf_counter()
-            try:
-                item = next(iterator)
-            except StopIteration:
-                return
-            finally:
-                self.total_ms += (time.perf_counter() - started) * 1000.0
-            yield item
 
 
 def _estimate_fps(t_ms: np.ndarray) -> float:

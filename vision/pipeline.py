@@ -19,7 +19,7 @@ from vision.errors import BadInputError
 from vision.estimator import DEFAULT_SETTINGS, Detection, EstimatorSettings, PoseEstimator
 from vision.landmarks import NUM_LANDMARKS
 from vision.smoothing import DEFAULT_SMOOTHING, PersonSmoother, SmoothingSettings
-from vision.sources import open_source, prefetch
+from vision.sources import TimedIterator, open_source, prefetch
 from vision.track import Track
 from vision.tracking import (
     DEFAULT_TRACKER_SETTINGS,
@@ -190,7 +190,7 @@ def track_video(
     source = open_source(Path(path))
     settings.setdefault("pipelined", True)
     pipeline = PoseFramePipeline(model, **settings)
-    decode = _TimedIterator(iter(source))
+    decode = TimedIterator(source)
     t_ms: list[int] = []
     landmarks: list[np.ndarray] = []
     world: list[np.ndarray] = []
@@ -241,21 +241,3 @@ def track_video(
         world=world_array,
         meta=meta,
     )
-
-
-class _TimedIterator:
-    """Wraps an iterator and sums the time spent producing items (the decode stage)."""
-
-    def __init__(self, items) -> None:
-        self._items = items
-        self.total_ms = 0.0
-
-    def __iter__(self) -> _TimedIterator:
-        return self
-
-    def __next__(self):
-        started = time.perf_counter()
-        try:
-            return next(self._items)
-        finally:
-            self.total_ms += (time.perf_counter() - started) * 1000.0

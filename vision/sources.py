@@ -180,6 +180,25 @@ class WebcamSource(FrameSource):
         self._capture.release()
 
 
+class TimedIterator:
+    """Iterates `items`, summing in `total_ms` the time spent producing them (the decode stage's time,
+    measured in whichever thread consumes it, e.g. prefetch's)."""
+
+    def __init__(self, items: Iterable[_T]) -> None:
+        self._items = iter(items)
+        self.total_ms = 0.0
+
+    def __iter__(self) -> TimedIterator:
+        return self
+
+    def __next__(self):
+        started = time.perf_counter()
+        try:
+            return next(self._items)
+        finally:
+            self.total_ms += (time.perf_counter() - started) * 1000.0
+
+
 def prefetch(items: Iterable[_T], depth: int = 4) -> Iterator[_T]:
     """Produce `items` in a background thread (decoding releases the GIL), `depth` ahead of the consumer.
 
