@@ -129,7 +129,8 @@ def _jerky(main_angle: MetricFn, landmarks: tuple[tuple[str, L], ...], what: str
         title="Jerky motion",
         description=(
             f"Angular speed of the stretched joint ({what}) from timestamps over a {_SPEED_WINDOW} window "
-            "of smoothed landmarks, so jitter does not count. A stretch should deepen gradually, "
+            "of smoothed landmarks, so jitter does not count, and a joint whose guessed position flickers is "
+            "treated as hidden. A stretch should deepen gradually, "
             "never in a jolt."
         ),
         metric=m.speed_of(main_angle),
@@ -152,7 +153,8 @@ HOLD_SHORT = Check(
     title="Hold too short",
     description=(
         "Seconds a hold fell short of the stretch's minimum hold time (judged when the hold is released; "
-        "a hold cut off by the end of the recording is not judged)."
+        "a hold cut off by the end of the recording, or whose start or end the camera did not see, is not "
+        "judged)."
     ),
     metric=None,
     default_threshold=2.0,

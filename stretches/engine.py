@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from stretches import metrics as m
+from stretches import steadiness
 from stretches.catalog import Check, Stretch, get_stretch
 from stretches.holds import (
     APPROACH,
@@ -57,7 +58,8 @@ CLEAR_S = 0.3  # the metric must stay cleared this long before a warning ends
 MAX_GAP_S = 1.0  # an active warning survives hidden landmarks this long
 # Live history kept: the longest causal chain is landmark smoothing feeding the speed window (which may reach
 # back over a detection gap); frames older than that cannot change the newest value.
-HISTORY_S = m.LANDMARK_SMOOTHING_S + m.SPEED_WINDOW_S + m.SPEED_GAP_BRIDGE_S + 0.25
+HISTORY_S = (m.LANDMARK_SMOOTHING_S + m.SPEED_WINDOW_S + m.SPEED_GAP_BRIDGE_S + 0.25
+             + steadiness.FLICKER_WINDOW_S + steadiness.TRUNK_WINDOW_S)
 BRIDGE_GAP_S = 0.5  # a pending warning survives hidden frames this long (a dropped detection, not a change)
 HOLD_MATCH_SLACK_S = 1.0  # a hold-only warning may start this long before its recorded hold
 

@@ -119,6 +119,9 @@ class HoldMachine:
     first_t_s: float | None = (
         None  # the first frame seen: a hold already under way then was not seen to start
     )
+    # The camera lost the client during the last hold: until the next rest, a hold's start was not seen.
+    after_gap: bool = False
+    hold_start_unseen: bool = False
     # Main-angle history of the current approach and hold: (t, angle, in_hold) chunks, for the record's times.
     history: list[tuple[np.ndarray, np.ndarray, bool]] = field(default_factory=list)
 
@@ -222,11 +225,15 @@ class HoldMachine:
             target_s=self.params.hold_range_s,
         )
 
-    def _close_hold(self, end_s: float) -> None:
+    def _close_hold(self, end_s: float, seen_to_end: bool = True) -> None:
+        """Record the hold; one whose start or end the camera did not see has an unknown length, so it is
+        kept as incomplete (judged only for running long), like a hold cut off by the recording."""
         assert self.hold_start_s is not None
         self.out_since_s = None
         start, end = self._plateau(self.hold_start_s, max(end_s, self.hold_start_s))
-        record = self._record(start, end, complete=not self._started_with_recording())
+        complete = seen_to_end and not self.hold_start_unseen and not self._started_with_recording()
+        record = self._record(start, end, complete=complete)
+        self.after_gap = not seen_to_end
         if record is not None:
             self.holds.append(record)
         self.state = RELEASE
@@ -263,6 +270,7 @@ class HoldMachine:
         def to_rest() -> None:
             self.state = REST
             self.settle_since_s = None
+            self.after_gap = False
 
         return k, to_rest
 
@@ -296,6 +304,7 @@ class HoldMachine:
                 def to_hold() -> None:
                     self.state = HOLD
                     self.hold_start_s = t_i
+                    self.hold_start_unseen = self.after_gap
                     self.last_steady_s = t_i
                     self.side_left = self.side_right = 0
                     self.settle_since_s = None
@@ -312,7 +321,7 @@ class HoldMachine:
                 k = self._first_reaching(t_s, i, last, self.params.max_gap_s + 1e-9)
                 if k is None:
                     return n, None
-                return k, lambda: self._close_hold(last)
+                return k, lambda: self._close_hold(last, seen_to_end=False)
             if zone == ZONE_OUT:
                 # A dip of a frame or two (noise at an oblique view) is not a release: it must last.
                 if self.out_since_s is None:

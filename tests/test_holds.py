@@ -206,3 +206,23 @@ def test_hold_already_under_way_when_recording_starts_is_incomplete_not_short():
     angle = np.where(t < 8.0, 60.0, 0.0)  # the recording starts mid-hold; the release comes at 8 s
     _, holds = run(t, angle)
     assert [h.status for h in holds] == ["incomplete"]
+
+
+def test_a_hold_cut_by_losing_sight_of_the_client_is_not_judged_short():
+    # Hidden for 5 s in the middle of a 20 s hold: neither part's real length is known.
+    t = frames(60.0)
+    angle = cycle(t, hold_s=20.0)
+    angle[(t > 15.0) & (t < 20.0)] = np.nan
+    _, holds = run(t, angle)
+    assert len(holds) == 2
+    assert [h.status for h in holds] == ["incomplete", "incomplete"]
+
+
+def test_after_a_rest_holds_are_judged_again():
+    t = frames(90.0)
+    angle = cycle(t, hold_s=20.0)
+    angle[(t > 15.0) & (t < 20.0)] = np.nan
+    late = t > 45.0  # a second, short hold well after a full rest
+    angle[late] = cycle(t[late] - 45.0, hold_s=4.0)
+    _, holds = run(t, angle)
+    assert [h.status for h in holds] == ["incomplete", "incomplete", "short"]

@@ -1,0 +1,56 @@
+"""Causal window means over timestamped frames, shared by landmark smoothing, speeds and the steadiness gate.
+
+Each result depends only on the frames inside its own window, so the live path (a short history buffer)
+and the batch path (the whole track) compute bit-identical numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def window_mean(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Mean of the finite values[start[i]:stop[i]] along axis 0 for every i (NaN where there are none).
+
+    Summed newest-first, offset by offset, so each result depends only on the values inside its own window
+    (not on how much history precedes it): the live path, which sees a short buffer, gets bit-identical
+    numbers to the batch path, which sees the whole track.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    frames = values.shape[0]
+    total = np.zeros(values.shape)
+    count = np.zeros(values.shape, dtype=np.int32)
+    if frames == 0:
+        return total
+    width = stop - start
+    longest = int(width.max())
+    finite = np.isfinite(values)
+    zeroed = np.where(finite, values, 0.0)
+    extra = (1,) * (values.ndim - 1)
+    ends_here = bool(np.array_equal(stop, np.arange(1, frames + 1)))
+    for offset in range(longest):
+        inside = (offset < width).reshape(frames, *extra)
+        if ends_here:  # windows end at their own frame: the source is the array shifted by `offset`
+            take = inside[offset:] & finite[: frames - offset]
+            total[offset:] += np.where(take, zeroed[: frames - offset], 0.0)
+            count[offset:] += take
+        else:
+            src = np.clip(stop - 1 - offset, 0, frames - 1)
+            take = inside & finite[src]
+            total += np.where(take, zeroed[src], 0.0)
+            count += take
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    return np.where(count > 0, mean, np.nan)
+
+
+def causal_window_mean(values: np.ndarray, t_s: np.ndarray, lo_s: float, hi_s: float) -> np.ndarray:
+    """Mean of the finite values with time in (t_i - lo_s, t_i - hi_s] for every frame i (lo_s > hi_s >= 0).
+
+    values: (F,) or (F, ...), averaged along axis 0. Uses only past frames, so the live path computes the
+    same number from a short history buffer.
+    """
+    start = np.searchsorted(t_s, t_s - lo_s, side="right")
+    stop = np.searchsorted(t_s, t_s - hi_s, side="right")
+    return window_mean(values, start, np.maximum(stop, start))
+
