@@ -42,6 +42,7 @@ DEFAULT_WORK_DIR = Path.home() / ".cache" / "stretchguard" / "accuracy"
 TARGET_RECALL = 0.90
 TARGET_FALSE_PER_MIN = 0.5
 TARGET_BOTH_FOUND = 0.98
+MODEL_RUNS = "model_runs"  # --model-landmarks: checks on the kinematic model's landmarks, not MediaPipe's
 VIEWS = ((0.0, "auto"), (25.0, "auto"), (-30.0, "mid"), (0.0, "high"), (15.0, "low"),
          (-15.0, "high"), (30.0, "mid"), (-20.0, "auto"))
 BODIES = (("medium", "tall"), ("small", "broad"), ("tall", "medium"), ("broad", "small"), ("small", "tall"))
@@ -166,6 +167,21 @@ def run_clip(clip: EvalClip, work: Path, rerun_analysis: bool = False) -> dict:
     return timings
 
 
+def model_landmarks_clip(clip: EvalClip, work: Path) -> None:
+    """Checks on the kinematic model's own landmarks for the clip (what a perfect pose estimator would
+    report, with the model's jitter), in `model_runs/`: separates what the checks miss from what the pose
+    estimator misses."""
+    from stretches.engine import evaluate
+    from stretches.synthetic import simulate
+
+    track = simulate(_scenario(clip)).track
+    runs_dir = work / MODEL_RUNS / clip.name
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    track.save(runs_dir / "track.npz")
+    events = evaluate(track, clip.stretch_id)
+    (runs_dir / "events.json").write_text(json.dumps(events.to_dict(), indent=2) + "\n")
+
+
 def rescore_clip(clip: EvalClip, work: Path) -> None:
     """events.json again from the cached track (same roles as stored), without re-running inference."""
     from stretches.session import check_track
@@ -248,7 +264,7 @@ def frames_on_right_bodies(track_landmarks: np.ndarray, image_size: tuple[int, i
     return right
 
 
-def score(clips: list[EvalClip], work: Path) -> dict:
+def score(clips: list[EvalClip], work: Path, runs: str = "runs") -> dict:
     from stretches.catalog import STRETCHES
     from stretches.render_clip import load_truth
     from vision.track import Track
@@ -264,7 +280,7 @@ def score(clips: list[EvalClip], work: Path) -> dict:
     per_stretch: dict[str, dict] = {}
     for clip in clips:
         truth = load_truth(clip_video(clip, work))
-        run = work / "runs" / clip.name
+        run = work / runs / clip.name
         events = json.loads((run / "events.json").read_text())
         track = Track.load(run / "track.npz")
         duration_s = truth.duration_s
@@ -370,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="list the evaluation clips and exit")
     parser.add_argument("--score-only", action="store_true",
                         help="score the clips already analyzed, run nothing (a partial set says so)")
+    parser.add_argument("--model-landmarks", action="store_true",
+                        help="score the checks on the kinematic model's own landmarks instead of the "
+                             "pipeline's (clips must be rendered; no inference)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
@@ -383,7 +402,13 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.time()
     print(f"{len(clips)} clips, work dir {args.work}", flush=True)
-    if args.score_only:
+    runs = "runs"
+    if args.model_landmarks:
+        runs = MODEL_RUNS
+        clips = [c for c in clips if clip_video(c, args.work).is_file()]
+        for clip in clips:
+            model_landmarks_clip(clip, args.work)
+    elif args.score_only:
         done = [c for c in clips if (args.work / "runs" / c.name / "events.json").is_file()]
         print(f"scoring {len(done)} of {len(clips)} clips (the others are not analyzed yet)", flush=True)
         clips = done
@@ -398,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for clip in clips:
             print(run_clip(clip, args.work, args.rerun_analysis), flush=True)
-    result = score(clips, args.work)
+    result = score(clips, args.work, runs)
     result["elapsed_s"] = round(time.time() - started, 1)
     table = format_table(result)
     print(table)

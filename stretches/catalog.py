@@ -1116,10 +1116,9 @@ ONE_CAMERA_LIMITS: dict[str, str] = {
                              "soles is seen foreshortened; from an oblique view the partner's legs cover it.",
     "childs_pose.hips_off_heels": _CHILDS_POSE,
     "childs_pose.pressure_position": _CHILDS_POSE,
-    "common.hold_short": "One camera: a hold is cut short wherever the client is lost behind the partner "
-                         "for longer than the hold's gap allowance.",
-    "common.jerky_motion": "One camera: while a person is partly hidden, the pose model's guesses for the "
-                           "hidden joints jump from frame to frame, which reads as jerky motion.",
+    "common.jerky_motion": "One camera: while the two bodies overlap, the pose model can move a whole limb "
+                           "or body onto the other person and back; that jump reads as jerky motion (a "
+                           "single flickering joint is hidden instead).",
     "prone_quad.hip_lift": f"{_HIDDEN_BEHIND}; the kneeling partner covers the lying client's hips.",
     "prone_quad.knee_overflexion": f"{_HIDDEN_BEHIND}; the partner holding the foot covers the bent leg.",
     "seated_forward_fold.pull_speed": f"{_HIDDEN_BEHIND}; a moment of merged landmarks while the partner's "
@@ -1134,7 +1133,6 @@ ONE_CAMERA_LIMITS: dict[str, str] = {
                                                 "client's head, where the two bodies' landmarks mix.",
     "standing_backbend.backbend_depth": _STANDING_BACKBEND,
     "standing_backbend.client_collapse": _STANDING_BACKBEND,
-    "standing_backbend.partner_stance": _STANDING_BACKBEND,
     "standing_backbend.support_hands": _STANDING_BACKBEND,
     "straddle_fold.locked_knees": _STRADDLE,
     "straddle_fold.pull_speed": _STRADDLE,

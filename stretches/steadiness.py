@@ -18,7 +18,7 @@ from stretches.windows import causal_window_mean
 
 FLICKER_WINDOW_S = 0.3  # mean frame-to-frame second difference over this window
 MAX_FLICKER_TRUNKS = 0.05  # above this mean second difference (in trunk lengths) a landmark flickers
-MAX_FLICKER_RATIO = 3.0  # ... and this many times the person's median landmark
+MAX_FLICKER_RATIO = 2.0  # ... and this many times the person's median landmark
 TRUNK_WINDOW_S = 0.5  # the person's size: causal mean trunk length over this window
 SHOULDERS, HIPS = (11, 12), (23, 24)
 TRUNK = [*SHOULDERS, *HIPS]
