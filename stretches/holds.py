@@ -96,9 +96,10 @@ def hold_status(duration_s: float, params: HoldParams, complete: bool) -> str:
     low, high = params.hold_range_s
     if duration_s - high > params.long_tolerance_s:
         return "long"
-    if not complete:
-        return "incomplete"
-    if low - duration_s > params.short_tolerance_s:
+    too_short = low - duration_s > params.short_tolerance_s
+    if not complete and too_short:
+        return "incomplete"  # the part seen is short, but the real hold may have been longer
+    if too_short:
         return "short"
     return "ok"
 

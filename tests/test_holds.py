@@ -226,3 +226,11 @@ def test_after_a_rest_holds_are_judged_again():
     angle[late] = cycle(t[late] - 45.0, hold_s=4.0)
     _, holds = run(t, angle)
     assert [h.status for h in holds] == ["incomplete", "incomplete", "short"]
+
+
+def test_a_hold_seen_long_enough_before_the_camera_lost_it_is_ok():
+    t = frames(60.0)
+    angle = cycle(t, hold_s=40.0)
+    angle[t > 40.0] = np.nan  # lost for good after 34 s of hold (target 30 s)
+    _, holds = run(t, angle)
+    assert [h.status for h in holds] == ["ok"]
