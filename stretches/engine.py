@@ -56,8 +56,9 @@ from vision.track import Track
 
 CLEAR_S = 0.3  # the metric must stay cleared this long before a warning ends
 MAX_GAP_S = 1.0  # an active warning survives hidden landmarks this long
-# Live history kept: the longest causal chain is landmark smoothing feeding the speed window (which may reach
-# back over a detection gap); frames older than that cannot change the newest value.
+# Live history kept: the longest causal chain is the flicker gate (its window, over trunk lengths averaged
+# over their own window) feeding landmark smoothing feeding the speed window (which may reach back over a
+# detection gap); frames older than that cannot change the newest value.
 HISTORY_S = (m.LANDMARK_SMOOTHING_S + m.SPEED_WINDOW_S + m.SPEED_GAP_BRIDGE_S + 0.25
              + steadiness.FLICKER_WINDOW_S + steadiness.TRUNK_WINDOW_S)
 BRIDGE_GAP_S = 0.5  # a pending warning survives hidden frames this long (a dropped detection, not a change)

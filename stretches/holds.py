@@ -96,11 +96,9 @@ def hold_status(duration_s: float, params: HoldParams, complete: bool) -> str:
     low, high = params.hold_range_s
     if duration_s - high > params.long_tolerance_s:
         return "long"
-    too_short = low - duration_s > params.short_tolerance_s
-    if not complete and too_short:
-        return "incomplete"  # the part seen is short, but the real hold may have been longer
-    if too_short:
-        return "short"
+    if low - duration_s > params.short_tolerance_s:
+        # Short as seen; a hold whose start or end was not seen may really have been longer.
+        return "short" if complete else "incomplete"
     return "ok"
 
 
@@ -227,8 +225,9 @@ class HoldMachine:
         )
 
     def _close_hold(self, end_s: float, seen_to_end: bool = True) -> None:
-        """Record the hold; one whose start or end the camera did not see has an unknown length, so it is
-        kept as incomplete (judged only for running long), like a hold cut off by the recording."""
+        """Record the hold. One whose start or end the camera did not see (`seen_to_end` False: the client
+        was hidden past the gap allowance) is not complete: its real length can only be longer than the part
+        seen, so it is never judged short, like a hold cut off by the recording."""
         assert self.hold_start_s is not None
         self.out_since_s = None
         start, end = self._plateau(self.hold_start_s, max(end_s, self.hold_start_s))

@@ -128,7 +128,8 @@ def pose_frames(
     smoothing_s: float = LANDMARK_SMOOTHING_S,
     flicker_gate: bool = True,
 ) -> PoseFrames:
-    """Split landmarks (F, P, 33, 4) / world (F, P, 33, 3) by role and gate them by visibility.
+    """Split landmarks (F, P, 33, 4) / world (F, P, 33, 3) by role and gate them by visibility and, with
+    `flicker_gate`, by steadiness (a landmark whose guess flickers is hidden: stretches/steadiness.py).
 
     Smoothing (applied lazily, per landmark) is a causal mean over `smoothing_s` of each landmark's visible
     positions: it takes the estimator's frame-to-frame jitter out before any non-linear metric (a noisy
@@ -188,16 +189,6 @@ def _w(f: PoseFrames, role: str, lm: L) -> np.ndarray | None:
     return f.world_point(role, lm)
 
 
-def _mean_of_visible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Mid-point of a left/right pair, or the visible one alone (side views often hide the far side)."""
-    both = np.stack([a, b])
-    valid = np.isfinite(both).all(axis=-1, keepdims=True)
-    count = valid.sum(axis=0)
-    total = np.where(valid, both, 0.0).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
 def _mid(f: PoseFrames, role: str, left: L, right: L, world: bool = False) -> np.ndarray | None:
     key = ("mid", role, int(left), int(right), world)
     if key not in f.cache:
@@ -208,8 +199,8 @@ def _mid(f: PoseFrames, role: str, left: L, right: L, world: bool = False) -> np
 def _mid_uncached(f: PoseFrames, role: str, left: L, right: L, world: bool) -> np.ndarray | None:
     if world:
         wl, wr = _w(f, role, left), _w(f, role, right)
-        return None if wl is None else _mean_of_visible(wl, wr)
-    return _mean_of_visible(_p(f, role, left), _p(f, role, right))
+        return None if wl is None else g.mean_of_visible(wl, wr)
+    return g.mean_of_visible(_p(f, role, left), _p(f, role, right))
 
 
 def mid_shoulder(f: PoseFrames, role: str) -> np.ndarray:
@@ -362,7 +353,7 @@ def _p3(f: PoseFrames, role: str, lm: L) -> np.ndarray:
 def _mid3(f: PoseFrames, role: str, left: L, right: L) -> np.ndarray:
     key = ("mid3", role, int(left), int(right))
     if key not in f.cache:
-        f.cache[key] = _mean_of_visible(_p3(f, role, left), _p3(f, role, right))
+        f.cache[key] = g.mean_of_visible(_p3(f, role, left), _p3(f, role, right))
     return f.cache[key]
 
 

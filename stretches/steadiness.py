@@ -15,26 +15,22 @@ import warnings
 import numpy as np
 
 from stretches.windows import causal_window_mean
+from vision import geometry as g
+from vision.landmarks import MIRRORED
+from vision.landmarks import Landmark as L
 
 FLICKER_WINDOW_S = 0.3  # mean frame-to-frame second difference over this window
 MAX_FLICKER_TRUNKS = 0.05  # above this mean second difference (in trunk lengths) a landmark flickers
 MAX_FLICKER_RATIO = 2.0  # ... and this many times the person's median landmark
 TRUNK_WINDOW_S = 0.5  # the person's size: causal mean trunk length over this window
-SHOULDERS, HIPS = (11, 12), (23, 24)
-TRUNK = [*SHOULDERS, *HIPS]
-MIRROR = [0, 4, 5, 6, 1, 2, 3, *(i + 1 if i % 2 else i - 1 for i in range(7, 33))]  # left ↔ right landmark
-
-
-def _mid(xy: np.ndarray, pair: tuple[int, int]) -> np.ndarray:
-    points = xy[:, list(pair)]
-    valid = np.isfinite(points).all(axis=-1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(valid, points, 0.0).sum(axis=1) / valid.sum(axis=1)
+TRUNK = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP]
 
 
 def trunk_length_px(xy_px: np.ndarray, t_s: np.ndarray, window_s: float = TRUNK_WINDOW_S) -> np.ndarray:
     """(F,) mid-hip → mid-shoulder length in pixels, averaged over the last `window_s` of visible frames."""
-    trunk = np.linalg.norm(_mid(xy_px, SHOULDERS) - _mid(xy_px, HIPS), axis=-1)
+    shoulder = g.mean_of_visible(xy_px[:, L.LEFT_SHOULDER], xy_px[:, L.RIGHT_SHOULDER])
+    hip = g.mean_of_visible(xy_px[:, L.LEFT_HIP], xy_px[:, L.RIGHT_HIP])
+    trunk = g.distance(shoulder, hip)
     return causal_window_mean(trunk, t_s, window_s, 0.0)
 
 
@@ -71,13 +67,13 @@ def flickering(xy_px: np.ndarray, t_s: np.ndarray, max_trunks: float = MAX_FLICK
     shakes the whole body alike is left to the smoothing, and only the joints the model loses are hidden.
     """
     flicker = flicker_trunks(xy_px, t_s, window_s)
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a frame with no landmark: its median is NaN
         typical = np.nanmedian(flicker, axis=1, keepdims=True)
     flickers = (flicker > max_trunks) & (flicker > max_ratio * typical)
     # Hide the mirror landmark too: a metric that falls back to the other side when one side is hidden would
     # otherwise jump to the other leg or arm for the frames the gate is on, which reads as a jolt.
-    flickers |= flickers[:, MIRROR]
+    flickers |= flickers[:, list(MIRRORED)]
     # The trunk anchors every metric and is the model's surest guess; a flickering trunk means the whole pose
     # is off, which is the tracker's business, and hiding it would blank every check for a frame.
     flickers[:, TRUNK] = False

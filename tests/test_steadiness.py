@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from stretches.steadiness import MAX_FLICKER_TRUNKS, MIRROR, flicker_trunks, flickering
+from stretches.steadiness import MAX_FLICKER_TRUNKS, flicker_trunks, flickering
+from vision.landmarks import MIRRORED
 from vision.landmarks import Landmark as L
 
 FPS = 30.0
@@ -81,9 +82,10 @@ def test_absent_frames_are_neither_flicker_nor_steady():
 
 
 def test_mirror_pairs_left_with_right():
-    assert MIRROR[L.LEFT_KNEE] == L.RIGHT_KNEE and MIRROR[L.RIGHT_ANKLE] == L.LEFT_ANKLE
-    assert MIRROR[L.NOSE] == L.NOSE and MIRROR[L.LEFT_EYE] == L.RIGHT_EYE
-    assert sorted(MIRROR) == list(range(33))
+    assert MIRRORED[L.LEFT_KNEE] == L.RIGHT_KNEE and MIRRORED[L.RIGHT_ANKLE] == L.LEFT_ANKLE
+    assert MIRRORED[L.NOSE] == L.NOSE and MIRRORED[L.LEFT_EYE] == L.RIGHT_EYE
+    assert MIRRORED[L.MOUTH_LEFT] == L.MOUTH_RIGHT
+    assert sorted(MIRRORED) == list(range(33))
 
 
 def test_a_flickering_ankle_no_longer_reads_as_a_jolt_of_the_main_angle():

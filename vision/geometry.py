@@ -27,6 +27,17 @@ def midpoint(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (np.asarray(a, dtype=float) + np.asarray(b, dtype=float)) / 2.0
 
 
+def mean_of_visible(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mid-point of a left/right pair of (..., D) points, or the visible one alone (NaN = hidden): side views
+    often hide the far side."""
+    both = np.stack([np.asarray(a, dtype=float), np.asarray(b, dtype=float)])
+    valid = np.isfinite(both).all(axis=-1, keepdims=True)
+    count = valid.sum(axis=0)
+    total = np.where(valid, both, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
 def distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Euclidean distance over the last axis."""
     diff = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)

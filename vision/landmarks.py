@@ -41,6 +41,19 @@ class Landmark(IntEnum):
     RIGHT_FOOT_INDEX = 32
 
 
+def _mirror_of(landmark: Landmark) -> Landmark:
+    name = landmark.name
+    for left, right in (("LEFT_", "RIGHT_"), ("_LEFT", "_RIGHT")):
+        if left in name:
+            return Landmark[name.replace(left, right)]
+        if right in name:
+            return Landmark[name.replace(right, left)]
+    return landmark
+
+
+# Per landmark index, the index of the same landmark on the other side of the body (the nose is its own).
+MIRRORED: tuple[int, ...] = tuple(int(_mirror_of(lm)) for lm in Landmark)
+
 # Bones drawn for a skeleton, as (from, to) landmark pairs.
 SKELETON_EDGES: tuple[tuple[Landmark, Landmark], ...] = (
     (Landmark.LEFT_SHOULDER, Landmark.RIGHT_SHOULDER),

@@ -16,7 +16,7 @@ from stretches.synthetic.observe import SensorNoise, observe
 from stretches.synthetic.skeleton import BODY_SIZES, BodySize
 from stretches.synthetic.timeline import Phases, constant_speed_ramp, ramp, window
 from vision.errors import StretchGuardError
-from vision.landmarks import NUM_LANDMARKS, Landmark
+from vision.landmarks import MIRRORED, NUM_LANDMARKS
 from vision.track import Track
 
 ROLES = ("client", "partner")
@@ -127,16 +127,7 @@ def _mirror_left_right(scene: np.ndarray) -> np.ndarray:
     """The same take done on the other side: reflect scene x and swap left/right landmark labels."""
     mirrored = scene.copy()
     mirrored[..., 0] *= -1.0
-    swapped = mirrored.copy()
-    for lm in Landmark:
-        if lm.name.startswith("LEFT_"):
-            other = Landmark[lm.name.replace("LEFT_", "RIGHT_")]
-            swapped[..., int(lm), :] = mirrored[..., int(other), :]
-            swapped[..., int(other), :] = mirrored[..., int(lm), :]
-        elif lm.name == "MOUTH_LEFT":
-            swapped[..., int(lm), :] = mirrored[..., int(Landmark.MOUTH_RIGHT), :]
-            swapped[..., int(Landmark.MOUTH_RIGHT), :] = mirrored[..., int(lm), :]
-    return swapped
+    return mirrored[..., list(MIRRORED), :]
 
 
 def _default_camera_height(stretch_id: str) -> str:
