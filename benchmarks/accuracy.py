@@ -172,14 +172,29 @@ def model_landmarks_clip(clip: EvalClip, work: Path) -> None:
     report, with the model's jitter), in `model_runs/`: separates what the checks miss from what the pose
     estimator misses."""
     from stretches.engine import evaluate
+    from stretches.render_clip import load_truth
     from stretches.synthetic import simulate
 
-    track = simulate(_scenario(clip)).track
+    track = simulate(_model_scenario(clip)).track
+    frames = len(load_truth(clip_video(clip, work)).t_ms)
+    if track.num_frames != frames:
+        raise RuntimeError(f"{clip.name}: the model gives {track.num_frames} frames, the clip has {frames}; "
+                           "its scenario is not the one it was rendered from")
     runs_dir = work / MODEL_RUNS / clip.name
     runs_dir.mkdir(parents=True, exist_ok=True)
     track.save(runs_dir / "track.npz")
     events = evaluate(track, clip.stretch_id)
     (runs_dir / "events.json").write_text(json.dumps(events.to_dict(), indent=2) + "\n")
+
+
+def _model_scenario(clip: EvalClip):
+    """The scenario the clip was rendered from: a sample's own (sample_videos/ has its speed, seed and
+    framing), else the evaluation clip's."""
+    if not clip.sample:
+        return _scenario(clip)
+    from stretches.samples import sample_specs, scenario_for
+
+    return scenario_for(next(spec for spec in sample_specs() if spec.name == clip.name))
 
 
 def rescore_clip(clip: EvalClip, work: Path) -> None:

@@ -24,6 +24,9 @@ KINDS = ("frame", "hold", "status")
 
 MetricFn = Callable[[m.PoseFrames], np.ndarray]
 _SPEED_WINDOW = f"{m.SPEED_WINDOW_S:g} s"
+SHOULDER_BASELINE_S = 2.0  # the shoulders' resting height difference: median over this long
+_SHOULDER_LIFT_LIMITATION = ("Needs both shoulders visible, and the camera kept still from the rest before "
+                             "the hold to its end.")
 
 
 class UnknownStretchError(StretchGuardError):
@@ -56,6 +59,9 @@ class Check:
     slider_range: tuple[float, float, float]
     limitation: str = ""
     kind: str = "frame"
+    # > 0: judge |value - the value at rest just before the hold| (median over this many seconds), not the
+    # value itself; for quantities the camera's position shifts as much as the body (stretches/baseline.py).
+    baseline_s: float = 0.0
 
     @property
     def stretch_id(self) -> str:
@@ -349,11 +355,13 @@ def _supine_thoracic_rotation() -> Stretch:
             id=f"{sid}.shoulder_lift",
             title="Shoulder lifting",
             description=(
-                "Height difference between the client's two shoulders in the image, in trunk lengths. "
-                "Lying on "
-                "the back both shoulders rest on the floor, so a gap means the extended arm's shoulder rose."
+                "Change in the image height difference between the client's two shoulders since the client "
+                "lay at rest before the hold (or, unseen, the hold's first seconds), in trunk lengths. Both "
+                "shoulders rest on the floor, so a change means the extended arm's shoulder rose; judged as "
+                "a change because the camera's height alone shifts the difference."
             ),
-            metric=m.shoulder_lift,
+            metric=m.shoulder_tilt,
+            baseline_s=SHOULDER_BASELINE_S,
             default_threshold=0.25,
             unit="trunk",
             direction="above",
@@ -368,7 +376,7 @@ def _supine_thoracic_rotation() -> Stretch:
                 "down."
             ),
             slider_range=(0.05, 0.6, 0.01),
-            limitation="Needs both shoulders visible; assumes the camera is level with the floor.",
+            limitation=_SHOULDER_LIFT_LIMITATION,
         ),
     )
     return Stretch(
@@ -988,12 +996,13 @@ def _supine_twist() -> Stretch:
             id=f"{sid}.shoulder_lift",
             title="Shoulder lifting",
             description=(
-                "Height difference between the client's two shoulders in the image, in trunk lengths. "
-                "Lying on "
-                "the back both shoulders rest on the floor, so a gap means the outstretched arm's "
-                "shoulder rose."
+                "Change in the image height difference between the client's two shoulders since the client "
+                "lay at rest before the hold (or, unseen, the hold's first seconds), in trunk lengths. Both "
+                "shoulders rest on the floor, so a change means the outstretched arm's shoulder rose; judged "
+                "as a change because the camera's height alone shifts the difference."
             ),
-            metric=m.shoulder_lift,
+            metric=m.shoulder_tilt,
+            baseline_s=SHOULDER_BASELINE_S,
             default_threshold=0.25,
             unit="trunk",
             direction="above",
@@ -1005,7 +1014,7 @@ def _supine_twist() -> Stretch:
             landmarks=_lms("client", *TRUNK),
             message="Partner: ease off the knee and press the shoulder gently back to the floor.",
             slider_range=(0.05, 0.6, 0.01),
-            limitation="Needs both shoulders visible; assumes the camera is level with the floor.",
+            limitation=_SHOULDER_LIFT_LIMITATION,
         ),
         Check(
             id=f"{sid}.hand_placement",
@@ -1143,7 +1152,6 @@ ONE_CAMERA_LIMITS: dict[str, str] = {
     "supine_hamstring.locked_knee": _SUPINE_HAMSTRING,
     "supine_thoracic_rotation.shoulder_lift": _SUPINE_TWIST,
     "supine_twist.hand_placement": _SUPINE_TWIST,
-    "supine_twist.shoulder_lift": _SUPINE_TWIST,
 }
 
 
@@ -1205,6 +1213,7 @@ def check_as_dict(check: Check) -> dict:
         "hysteresis": check.hysteresis,
         "role": check.role,
         "phases": check.phases,
+        "baseline_s": check.baseline_s,  # > 0: judged as the change from rest (stretches/baseline.py)
         "landmarks": check.landmark_names(),
         "message": check.message,
         "slider_range": list(check.slider_range),

@@ -37,11 +37,13 @@ import numpy as np
 
 from stretches import metrics as m
 from stretches import steadiness
+from stretches.baseline import HoldBaseline, against_baseline
 from stretches.catalog import Check, Stretch, get_stretch
 from stretches.holds import (
     APPROACH,
     HOLD,
     PHASE_NAMES,
+    REST,
     HoldMachine,
     HoldParams,
     HoldRecord,
@@ -432,6 +434,23 @@ def _hidden_masks(pf: m.PoseFrames, check: Check) -> np.ndarray:
     return mask
 
 
+def _judged_values(pf: m.PoseFrames, check: Check, phases: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the values a check compares with its threshold, the frames it judges): its metric, or for a check
+    with a baseline the metric's distance from its resting value (stretches/baseline.py)."""
+    values, gate = _check_values(pf, check), _gate(phases, check)
+    if check.baseline_s <= 0:
+        return values, gate
+    values, settled = against_baseline(pf.t_s, values, gate, phases == REST, check.baseline_s)
+    return values, gate & settled
+
+
+def _chart_values(pf: m.PoseFrames, check: Check, phases: np.ndarray) -> np.ndarray:
+    """What a chart of the check shows: its metric, or for a check with a baseline its distance from rest
+    where it judges (a distance from a rest that has not been taken yet means nothing)."""
+    values, judged = _judged_values(pf, check, phases)
+    return np.where(judged, values, np.nan) if check.baseline_s > 0 else values
+
+
 def _check_values(pf: m.PoseFrames, check: Check) -> np.ndarray:
     assert check.metric is not None
     raw = np.asarray(check.metric(pf), dtype=np.float64)
@@ -612,8 +631,8 @@ def evaluate(
     machines: list[WarningMachine] = []
     phase_unknown = ~np.isfinite(main)
     for check in setup.checks:
-        values = _check_values(pf, check)
-        cat = classify_check(values, _gate(phases, check), check, phase_unknown)
+        values, gate = _judged_values(pf, check, phases)
+        cat = classify_check(values, gate, check, phase_unknown)
         bad = _badness(values, check.direction)
         masks = _hidden_masks(pf, check)
         machine = WarningMachine(check, tuple(check.landmark_names()), setup.not_visible_min_s)
@@ -643,6 +662,8 @@ def metric_series(
     stretch = setup.stretch
     roles = _resolve_roles(track, stretch, roles)
     pf = m.pose_frames(track.t_ms, track.landmarks, track.world, roles, track.image_size)
+    main, speed = _main_series(pf, stretch)
+    phases, _ = detect_holds(pf.t_s, main, speed, setup.params, _side_series(pf, stretch))
     series: dict[str, MetricSeries] = {}
     all_frame_checks = [(thresholds or Thresholds()).apply(c) for c in stretch.checks if c.kind == "frame"]
     for check in all_frame_checks:
@@ -651,13 +672,12 @@ def metric_series(
             title=check.title,
             role=check.role,
             t_s=pf.t_s,
-            values=_check_values(pf, check),
+            values=_chart_values(pf, check, phases),
             threshold=check.default_threshold,
             unit=check.unit,
             direction=check.direction,
             phases=check.phases,
         )
-    main, _speed = _main_series(pf, stretch)
     series[f"{stretch.id}.main_angle"] = MetricSeries(
         check=f"{stretch.id}.main_angle",
         title=f"Main angle: {stretch.main_angle_description}",
@@ -699,6 +719,7 @@ class LiveEvaluator:
             WarningMachine(c, tuple(c.landmark_names()), self._setup.not_visible_min_s)
             for c in self._setup.checks
         ]
+        self._baselines = {c.id: HoldBaseline(c.baseline_s) for c in self._setup.checks if c.baseline_s > 0}
         self._frames = 0
         self._frames_both = 0
         self._first_t_ms: int | None = None
@@ -761,8 +782,12 @@ class LiveEvaluator:
         phase_unknown = ~np.isfinite(main[-1:])
         for machine in self._machines:
             check = machine.check
-            values = _check_values(pf, check)[-1:]
-            cat = classify_check(values, _gate(phases, check), check, phase_unknown)
+            values, gate = _check_values(pf, check)[-1:], _gate(phases, check)
+            baseline = self._baselines.get(check.id)
+            if baseline is not None:
+                value, settled = baseline.feed(float(now[0]), float(values[0]), bool(gate[0]), phase == REST)
+                values, gate = np.array([value]), gate & settled
+            cat = classify_check(values, gate, check, phase_unknown)
             bad = _badness(values, check.direction)
             mask = _hidden_masks(pf, check)[-1:]
             machine.feed(now, bad, int(cat[0]), mask if cat[0] == CAT_HIDDEN else None)

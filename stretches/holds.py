@@ -176,11 +176,22 @@ class HoldMachine:
         return 0.0 if self.state != HOLD or self.hold_start_s is None else now_s - self.hold_start_s
 
     def finish(self) -> list[HoldRecord]:
-        """All holds, closing one still running at the last frame as incomplete (does not change state)."""
+        """All holds, closing one still running at the last frame (does not change state).
+
+        A hold running at the last frame is incomplete (cut off by the recording's end), unless its release
+        is already under way: the angle left its plateau at least `release_confirm_s` before the end and has
+        since fallen `RELEASING_FRACTION` of the entry's excursion. It then ended where it left the plateau,
+        as it would have a moment later had the recording gone on (and a warning raised by the release
+        movement itself is dropped, as for any other hold).
+        """
         holds = list(self.holds)
         if self.state == HOLD and self.hold_start_s is not None and self.last_t_s is not None:
-            start, _end = self._plateau(self.hold_start_s, self.last_t_s)
-            record = self._record(start, self.last_t_s, complete=False)
+            start, end = self._plateau(self.hold_start_s, self.last_t_s)
+            if self._releasing(end):
+                complete = not self.hold_start_unseen and not self._started_with_recording()
+                record = self._record(start, end, complete=complete)
+            else:
+                record = self._record(start, self.last_t_s, complete=False)
             if record is not None:
                 holds.append(record)
         return holds
@@ -189,26 +200,47 @@ class HoldMachine:
 
     PLATEAU_TOLERANCE = 0.05  # fraction of the entry's excursion that still counts as "at the hold angle"
     PLATEAU_MIN_TOLERANCE_DEG = 1.0
+    RELEASING_FRACTION = 0.25  # at the recording's end, this far below the hold level is a release
 
-    def _plateau(self, causal_start: float, end_limit: float) -> tuple[float, float]:
-        """Start and end of the plateau of the main angle around this hold (median level ± tolerance)."""
+    def _angle_history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float] | None:
+        """(t, angle, in_hold, hold level = median angle in the hold, base = lowest angle) or None."""
         if not self.history:
-            return causal_start, end_limit
+            return None
         t = np.concatenate([chunk[0] for chunk in self.history])
         a = np.concatenate([chunk[1] for chunk in self.history])
         in_hold = np.concatenate([np.full(chunk[0].shape, chunk[2]) for chunk in self.history])
         finite = np.isfinite(a)
         held = finite & in_hold
         if not np.any(held):
+            return None
+        return t, a, in_hold, float(np.median(a[held])), float(np.min(a[finite]))
+
+    def _plateau(self, causal_start: float, end_limit: float) -> tuple[float, float]:
+        """Start and end of the plateau of the main angle around this hold (median level ± tolerance)."""
+        history = self._angle_history()
+        if history is None:
             return causal_start, end_limit
-        level = float(np.median(a[held]))
-        base = float(np.min(a[finite]))
+        t, a, in_hold, level, base = history
         tol = max(self.PLATEAU_TOLERANCE * (level - base), self.PLATEAU_MIN_TOLERANCE_DEG)
-        near = finite & (a >= level - tol)
+        near = np.isfinite(a) & (a >= level - tol)
         start = float(t[near][0]) if np.any(near) else causal_start
         near_hold = near & in_hold & (t <= end_limit)
         end = float(t[near_hold][-1]) if np.any(near_hold) else end_limit
         return start, max(min(end, end_limit), start)
+
+    def _releasing(self, plateau_end_s: float) -> bool:
+        """Whether the running hold's release is under way at the last frame (see `finish`)."""
+        history = self._angle_history()
+        if history is None or self.last_t_s is None:
+            return False
+        if self.last_t_s - plateau_end_s < self.params.release_confirm_s:
+            return False
+        t, a, _in_hold, level, base = history
+        finite = np.isfinite(a)
+        if not np.any(finite):
+            return False
+        last_angle = float(a[finite][-1])
+        return level - last_angle >= self.RELEASING_FRACTION * (level - base)
 
     # -------------------------------------------------------------- transitions
 

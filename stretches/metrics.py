@@ -583,12 +583,14 @@ def thoracic_neck_extension(f: PoseFrames) -> np.ndarray:
     return -neck_flexion_deg(f, forward_sign_seated(f, "client"))
 
 
-def shoulder_lift(f: PoseFrames) -> np.ndarray:
-    """Height difference between the two shoulders, trunk lengths: lying on the back both rest on the floor,
-    so one rising off it shows up as a gap whichever side the camera sees."""
+def shoulder_tilt(f: PoseFrames) -> np.ndarray:
+    """Signed image height difference between the client's shoulders (left below right = +), trunk lengths.
+
+    Lying on the back both rest on the floor, so the difference stays what the camera's angle makes it
+    until one shoulder rises; the checks compare it with its value at rest (Check.baseline_s)."""
     left = _p(f, "client", L.LEFT_SHOULDER)
     right = _p(f, "client", L.RIGHT_SHOULDER)
-    return g.in_trunks(np.abs(left[:, 1] - right[:, 1]), trunk_px(f, "client"))
+    return g.in_trunks(left[:, 1] - right[:, 1], trunk_px(f, "client"))
 
 
 def fold_upper_back_rounding(f: PoseFrames) -> np.ndarray:

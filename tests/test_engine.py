@@ -1,6 +1,7 @@
 """The engine end to end: faults are found when and where they happen, and the live path equals the batch."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -128,7 +129,8 @@ def test_live_status_reports_phase_timer_side_and_warnings():
     ],
 )
 def test_injected_fault_is_reported_in_its_window_with_its_size(stretch_id, fault, side, azimuth_deg):
-    session = simulate(Scenario(stretch_id, fault=fault, side=side, seed=11, camera_azimuth_deg=azimuth_deg))
+    scenario = Scenario(stretch_id, fault=fault, side=side, seed=11, camera_azimuth_deg=azimuth_deg)
+    session = simulate(scenario)
     events = evaluate(session.track, stretch_id, roles=ROLES)
     truth = session.faults[0]
     hits = [w for w in events.warnings if w.check == fault]
@@ -137,7 +139,17 @@ def test_injected_fault_is_reported_in_its_window_with_its_size(stretch_id, faul
     check = get_stretch(stretch_id).check(fault)
     assert truth.start_s - 0.5 <= hit.start_s <= truth.start_s + check.debounce_s + 1.0
     assert truth.end_s - 1.0 <= hit.end_s <= truth.end_s + 1.5
-    assert hit.peak == pytest.approx(truth.magnitude, rel=0.35, abs=0.06)
+    # The size the body reached as this camera sees it: the stated magnitude is for the spec's side view
+    # (an oblique view foreshortens some quantities and lengthens others), so measure it on the same take
+    # without the model's jitter.
+    clean = simulate(replace(scenario, jitter_frac=0.0))
+    series = metric_series(clean.track, stretch_id, roles=ROLES)[fault]
+    window = (series.t_s >= truth.start_s) & (series.t_s <= truth.end_s)
+    sign = 1.0 if check.direction == "above" else -1.0
+    reached = sign * np.nanmax(sign * series.values[window])
+    if azimuth_deg == 0.0:
+        assert reached == pytest.approx(truth.magnitude, rel=0.1, abs=0.02)
+    assert hit.peak == pytest.approx(reached, rel=0.35, abs=0.06)
     assert hit.role == check.role and hit.unit == check.unit and hit.message == check.message
     # A hold-only warning lies within a recorded hold.
     assert any(h.start_s - 1.0 <= hit.start_s and hit.end_s <= h.end_s for h in events.holds)

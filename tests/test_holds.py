@@ -234,3 +234,27 @@ def test_a_hold_seen_long_enough_before_the_camera_lost_it_is_ok():
     angle[t > 40.0] = np.nan  # lost for good after 34 s of hold (target 30 s)
     _, holds = run(t, angle)
     assert [h.status for h in holds] == ["ok"]
+
+
+@pytest.mark.parametrize(
+    ("end_s", "expected_end_s", "status"),
+    [
+        (28.0, 26.0, "short"),  # 2 s into the release: it ended where the angle left its plateau, and is
+        (29.5, 26.0, "short"),  # judged like any finished hold (20 s of a 30 s target)
+        (25.0, 25.0, "incomplete"),  # still on the plateau: cut off by the recording, never called short
+        (26.3, 26.3, "incomplete"),  # the release has only just begun: not yet confirmed
+    ],
+)
+def test_a_recording_ending_during_the_release(end_s, expected_end_s, status):
+    t = frames(end_s)
+    _, holds = run(t, cycle(t, hold_s=20.0))
+    assert len(holds) == 1
+    assert holds[0].end_s == pytest.approx(expected_end_s, abs=0.7)  # as for a whole cycle
+    assert holds[0].status == status
+
+
+def test_a_shallow_dip_at_the_recording_end_is_not_a_release():
+    t = frames(30.0)
+    angle = cycle(t, hold_s=60.0) - np.where(t > 27.0, 8.0, 0.0)  # 8 of 60 deg: settling, not releasing
+    _, holds = run(t, angle)
+    assert holds[0].end_s == pytest.approx(t[-1], abs=0.05) and holds[0].status == "incomplete"

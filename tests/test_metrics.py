@@ -140,11 +140,12 @@ def test_raised_leg_knee_angle(bend, expected_knee):
 
 
 @pytest.mark.parametrize("rise", [0.0, 0.1, 0.3])
-def test_shoulder_lift_in_trunks(rise):
+def test_shoulder_tilt_in_trunks(rise):
     f = _frames(supine(shoulder_rise=rise))
-    # Trunk is measured mid-hip → mid-shoulder, so it grows a little as one shoulder rises.
+    # Trunk is measured mid-hip → mid-shoulder, so it grows a little as one shoulder rises. The right
+    # shoulder rises (smaller image y), so left minus right is positive.
     trunk = math.hypot(TRUNK_PX, rise * TRUNK_PX / 2)
-    assert m.shoulder_lift(f)[0] == pytest.approx(rise * TRUNK_PX / trunk, abs=1e-3)
+    assert m.shoulder_tilt(f)[0] == pytest.approx(rise * TRUNK_PX / trunk, abs=1e-3)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +233,7 @@ def test_hidden_landmark_gives_nan_never_a_guess():
     lm[0, 0] = _norm(pts)
     lm[0, 0, L.RIGHT_SHOULDER, 3] = 0.2  # low confidence
     f = m.pose_frames(np.array([0], dtype=np.int64), lm, None, {"client": 0, "partner": 1}, IMAGE)
-    assert np.isnan(m.shoulder_lift(f)[0])
+    assert np.isnan(m.shoulder_tilt(f)[0])
     assert not f.visible["client"][0, L.RIGHT_SHOULDER]
     # The trunk still measures from the visible side: side views often hide the far shoulder.
     assert m.trunk_px(f, "client")[0] == pytest.approx(TRUNK_PX)

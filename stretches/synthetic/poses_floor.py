@@ -111,7 +111,7 @@ SUPINE_THORACIC_ROTATION = StretchMotion(
     },
     main_param="knee_drop",
     faults={
-        "supine_thoracic_rotation.shoulder_lift": FaultSpec("param", 0.44, "trunk", "shoulder_roll", 40.0),
+        "supine_thoracic_rotation.shoulder_lift": FaultSpec("param", 0.53, "trunk", "shoulder_roll", 40.0),
         "common.jerky_motion": FaultSpec("fast_entry", 100.0, "deg/s", value=100.0),
     },
     entry_s=5.0,
@@ -172,7 +172,7 @@ SUPINE_TWIST = StretchMotion(
     },
     main_param="twist",
     faults={
-        "supine_twist.shoulder_lift": FaultSpec("param", 0.47, "trunk", "shoulder_roll", 40.0),
+        "supine_twist.shoulder_lift": FaultSpec("param", 0.38, "trunk", "shoulder_roll", 40.0),
         "supine_twist.hand_placement": FaultSpec("param", 0.63, "trunk", "hand_slip", 1.0),
         "common.jerky_motion": FaultSpec("fast_entry", 108.0, "deg/s", value=100.0),
     },
