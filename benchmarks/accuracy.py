@@ -47,6 +47,7 @@ VIEWS = ((0.0, "auto"), (25.0, "auto"), (-30.0, "mid"), (0.0, "high"), (15.0, "l
          (-15.0, "high"), (30.0, "mid"), (-20.0, "auto"))
 BODIES = (("medium", "tall"), ("small", "broad"), ("tall", "medium"), ("broad", "small"), ("small", "tall"))
 SPEEDS = (1.0, 0.8, 1.25, 1.1)
+DEFAULT_TAKES = 2  # takes of each stretch's own faults (the first: a sample clip or an eval_ clip)
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ class EvalClip:
 
 
 def evaluation_set(quick: bool = False, with_commons: bool = False,
-                   with_good_variants: bool = False) -> list[EvalClip]:
+                   with_good_variants: bool = False, takes: int = DEFAULT_TAKES) -> list[EvalClip]:
     """The 22 sample clips plus a take of every other fault the model can inject for each stretch, each
-    under another camera angle/height, body pair, look and speed than the samples.
+    under another camera angle/height, body pair, look and speed than the samples; then, for `takes` > 1,
+    that many - 1 more takes of every stretch's own faults under yet other views, bodies and speeds, so a
+    check's recall is a rate over several takes rather than one 0 % / 100 % case.
 
     `with_good_variants` adds a second good-form take of each stretch; `with_commons` adds the
     common.jerky_motion / hold_short / hold_long takes (long renders).
@@ -108,6 +111,31 @@ def evaluation_set(quick: bool = False, with_commons: bool = False,
                 seed=1000 + k,
             ))
             k += 1
+    for take in range(2, takes + 1):
+        for stretch_id in STRETCHES:
+            if stretch_id not in STRETCH_IDS:
+                continue
+            for fault in [f for f in INJECTABLE_FAULTS[stretch_id] if not f.startswith("common.")]:
+                seen = {(c.camera_azimuth_deg, c.camera_height) for c in clips if c.fault == fault}
+                view = (k * 5 + take) % len(VIEWS)
+                while VIEWS[view] in seen and len(seen) < len(VIEWS):
+                    view = (view + 1) % len(VIEWS)  # another take from the same camera would add little
+                azimuth, height = VIEWS[view]
+                client, partner = BODIES[(k + take) % len(BODIES)]
+                clips.append(EvalClip(
+                    name=f"eval_{stretch_id}__{fault.split('.', 1)[1]}__take{take}",
+                    stretch_id=stretch_id,
+                    fault=fault,
+                    side=("left", "right")[k % 2] if stretch_id in PER_SIDE else None,
+                    camera_azimuth_deg=azimuth,
+                    camera_height=height,
+                    image_size=(1280, 720) if k % 5 == 2 else (640, 480),
+                    client_body=client,
+                    partner_body=partner,
+                    speed=SPEEDS[(k + take) % len(SPEEDS)] if "speed" not in fault else 1.0,
+                    seed=1000 * take + k,
+                ))
+                k += 1
     return clips
 
 
@@ -393,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also a second good-form take of each stretch")
     parser.add_argument("--with-commons", action="store_true",
                         help="also common.jerky_motion / hold_short / hold_long takes")
+    parser.add_argument("--takes", type=int, default=DEFAULT_TAKES,
+                        help="takes of each stretch's own faults (1: the samples and one eval_ clip each)")
     parser.add_argument("--jobs", type=int, default=1, help="clips rendered/analyzed in parallel")
     parser.add_argument("--rerun-analysis", action="store_true", help="re-run analyze on cached clips")
     parser.add_argument("--rescore", action="store_true",
@@ -407,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--markdown", type=Path, help="also write the table here")
     args = parser.parse_args(argv)
-    clips = evaluation_set(args.quick, args.with_commons, args.with_good_variants)
+    clips = evaluation_set(args.quick, args.with_commons, args.with_good_variants, args.takes)
     if args.only:
         clips = [c for c in clips if c.name in set(args.only)]
     if args.list:

@@ -1142,6 +1142,7 @@ ONE_CAMERA_LIMITS: dict[str, str] = {
                                                 "client's head, where the two bodies' landmarks mix.",
     "standing_backbend.backbend_depth": _STANDING_BACKBEND,
     "standing_backbend.client_collapse": _STANDING_BACKBEND,
+    "standing_backbend.partner_stance": _STANDING_BACKBEND,
     "standing_backbend.support_hands": _STANDING_BACKBEND,
     "straddle_fold.locked_knees": _STRADDLE,
     "straddle_fold.pull_speed": _STRADDLE,
@@ -1152,6 +1153,7 @@ ONE_CAMERA_LIMITS: dict[str, str] = {
     "supine_hamstring.locked_knee": _SUPINE_HAMSTRING,
     "supine_thoracic_rotation.shoulder_lift": _SUPINE_TWIST,
     "supine_twist.hand_placement": _SUPINE_TWIST,
+    "supine_twist.shoulder_lift": _SUPINE_TWIST,
 }
 
 

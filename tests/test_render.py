@@ -311,3 +311,37 @@ def test_benchmark_counts_identity_swaps_against_the_truth():
     assert accuracy.identity_swaps(flicker, (640, 480), truth_2d)[0] == 0
     reversed_roles = steady[:, ::-1].copy()
     assert accuracy.identity_swaps(reversed_roles, (640, 480), truth_2d) == (0, {0: 1, 1: 0})
+
+
+def test_evaluation_set_has_several_takes_of_every_fault():
+    """Recall is a rate: each stretch's own faults come in `takes` clips, each from another camera."""
+    from stretches.synthetic import INJECTABLE_FAULTS
+
+    accuracy = _accuracy_module()
+    one = accuracy.evaluation_set(takes=1)
+    two = accuracy.evaluation_set(takes=2)
+    assert two[: len(one)] == one  # the cached clips keep their names and looks
+    names = [clip.name for clip in two]
+    assert len(names) == len(set(names))
+    own = {f for faults in INJECTABLE_FAULTS.values() for f in faults if not f.startswith("common.")}
+    for fault in own:
+        takes = [clip for clip in two if clip.fault == fault]
+        assert len(takes) == 2, fault
+        first, second = takes
+        assert (first.camera_azimuth_deg, first.camera_height) != (
+            second.camera_azimuth_deg, second.camera_height), fault
+
+
+def test_model_landmarks_of_a_sample_are_the_motion_it_was_rendered_from():
+    """--model-landmarks must simulate a sample from the sample's own scenario, not the evaluation set's."""
+    from stretches.render_clip import load_truth
+    from stretches.synthetic import simulate
+
+    accuracy = _accuracy_module()
+    clip = next(c for c in accuracy.evaluation_set(takes=1) if c.name == "supine_thoracic_rotation_fault")
+    truth = load_truth(accuracy.clip_video(clip, accuracy.DEFAULT_WORK_DIR))
+    track = simulate(accuracy._model_scenario(clip)).track
+    assert track.num_frames == len(truth.t_ms)
+    fault = truth.faults[0]
+    simulated = simulate(accuracy._model_scenario(clip)).faults[0]
+    assert (simulated.start_s, simulated.end_s) == pytest.approx((fault.start_s, fault.end_s), abs=1e-3)
