@@ -33,6 +33,7 @@ from vision import geometry as g
 from vision.landmarks import Landmark as L
 
 VISIBILITY_GATE = 0.5  # a landmark below this MediaPipe visibility is treated as hidden
+MAX_TRUNK_LEAN_DEG = 135.0  # seated or standing, the trunk never leans further from vertical
 SPEED_WINDOW_S = 0.4  # angular speed = change of the mean angle between the two halves of this window
 FACING_WINDOW_S = 10.0  # which way a person faces: majority of the per-frame votes over this window
 SPEED_GAP_BRIDGE_S = 0.4  # after a gap, the older half-window may reach this much further back
@@ -334,9 +335,13 @@ def forward_sign_standing(f: PoseFrames, role: str) -> np.ndarray:
 
 
 def trunk_lean_deg(f: PoseFrames, role: str, forward_sign: np.ndarray) -> np.ndarray:
-    """Trunk angle from vertical in the image, positive leaning toward the person's front."""
+    """Trunk angle from vertical in the image, positive leaning toward the person's front.
+
+    NaN beyond MAX_TRUNK_LEAN_DEG: a sitting or standing person's shoulders are never that far below their
+    hips, so such a reading is a pose the model assembled from both bodies, not a posture."""
     tilt = g.angle_from_vertical(mid_shoulder(f, role) - mid_hip(f, role))
-    return tilt * forward_sign
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(tilt) > MAX_TRUNK_LEAN_DEG, np.nan, tilt * forward_sign)
 
 
 def rise_above_shoulders(f: PoseFrames, role: str, point_px: np.ndarray) -> np.ndarray:

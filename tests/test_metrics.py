@@ -107,6 +107,14 @@ def test_seated_lean_back_reads_the_built_angle(facing, lean):
     assert m.lean_forward_seated(f)[0] == pytest.approx(-lean, abs=1e-3)
 
 
+@pytest.mark.parametrize(("lean", "readable"), [(100.0, True), (130.0, True), (150.0, False), (175.0, False)])
+def test_a_trunk_upside_down_is_not_a_lean(lean, readable):
+    """A seated client folded far forward still reads; shoulders well below the hips are a merged pose."""
+    f = _frames(seated(lean_fwd_deg=lean))
+    value = m.lean_forward_seated(f)[0]
+    assert (value == pytest.approx(lean, abs=1e-3)) if readable else np.isnan(value)
+
+
 @pytest.mark.parametrize("facing", [1, -1])
 @pytest.mark.parametrize("lean", [10.0, 25.0, 40.0])
 def test_standing_backbend_depth(facing, lean):
