@@ -28,6 +28,9 @@ import numpy as np
 REST, APPROACH, HOLD, RELEASE = 0, 1, 2, 3
 PHASE_NAMES = ("rest", "approach", "hold", "release")
 
+# (t, angle, in_hold, hold level, base) of the current approach and hold: see HoldMachine._angle_history.
+_AngleHistory = tuple[np.ndarray, np.ndarray, np.ndarray, float, float]
+
 # Zone codes of the main angle.
 ZONE_HIDDEN, ZONE_OUT, ZONE_BAND, ZONE_IN = 0, 1, 2, 3
 # Motion codes of the main angle's speed.
@@ -186,10 +189,10 @@ class HoldMachine:
         """
         holds = list(self.holds)
         if self.state == HOLD and self.hold_start_s is not None and self.last_t_s is not None:
-            start, end = self._plateau(self.hold_start_s, self.last_t_s)
-            if self._releasing(end):
-                complete = not self.hold_start_unseen and not self._started_with_recording()
-                record = self._record(start, end, complete=complete)
+            history = self._angle_history()
+            start, end = self._plateau(self.hold_start_s, self.last_t_s, history)
+            if self._releasing(end, history):
+                record = self._record(start, end, complete=self._start_seen())
             else:
                 record = self._record(start, self.last_t_s, complete=False)
             if record is not None:
@@ -202,7 +205,7 @@ class HoldMachine:
     PLATEAU_MIN_TOLERANCE_DEG = 1.0
     RELEASING_FRACTION = 0.25  # at the recording's end, this far below the hold level is a release
 
-    def _angle_history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float] | None:
+    def _angle_history(self) -> _AngleHistory | None:
         """(t, angle, in_hold, hold level = median angle in the hold, base = lowest angle) or None."""
         if not self.history:
             return None
@@ -215,9 +218,12 @@ class HoldMachine:
             return None
         return t, a, in_hold, float(np.median(a[held])), float(np.min(a[finite]))
 
-    def _plateau(self, causal_start: float, end_limit: float) -> tuple[float, float]:
-        """Start and end of the plateau of the main angle around this hold (median level ± tolerance)."""
-        history = self._angle_history()
+    def _plateau(self, causal_start: float, end_limit: float, history: _AngleHistory | None = None
+                 ) -> tuple[float, float]:
+        """Start and end of the plateau of the main angle around this hold (median level ± tolerance).
+
+        history: `_angle_history()` when the caller already has it."""
+        history = history if history is not None else self._angle_history()
         if history is None:
             return causal_start, end_limit
         t, a, in_hold, level, base = history
@@ -228,18 +234,14 @@ class HoldMachine:
         end = float(t[near_hold][-1]) if np.any(near_hold) else end_limit
         return start, max(min(end, end_limit), start)
 
-    def _releasing(self, plateau_end_s: float) -> bool:
+    def _releasing(self, plateau_end_s: float, history: _AngleHistory | None) -> bool:
         """Whether the running hold's release is under way at the last frame (see `finish`)."""
-        history = self._angle_history()
         if history is None or self.last_t_s is None:
             return False
         if self.last_t_s - plateau_end_s < self.params.release_confirm_s:
             return False
-        t, a, _in_hold, level, base = history
-        finite = np.isfinite(a)
-        if not np.any(finite):
-            return False
-        last_angle = float(a[finite][-1])
+        _t, a, _in_hold, level, base = history
+        last_angle = float(a[np.isfinite(a)][-1])  # there is one: the history holds a finite held angle
         return level - last_angle >= self.RELEASING_FRACTION * (level - base)
 
     # -------------------------------------------------------------- transitions
@@ -263,14 +265,18 @@ class HoldMachine:
         assert self.hold_start_s is not None
         self.out_since_s = None
         start, end = self._plateau(self.hold_start_s, max(end_s, self.hold_start_s))
-        complete = seen_to_end and not self.hold_start_unseen and not self._started_with_recording()
-        record = self._record(start, end, complete=complete)
+        record = self._record(start, end, complete=seen_to_end and self._start_seen())
         self.after_gap = not seen_to_end
         if record is not None:
             self.holds.append(record)
         self.state = RELEASE
         self.hold_start_s = None
         self.settle_since_s = None
+
+    def _start_seen(self) -> bool:
+        """Whether the camera saw the current hold begin (not right after losing the client, nor already
+        under way as the recording began)."""
+        return not self.hold_start_unseen and not self._started_with_recording()
 
     def _started_with_recording(self) -> bool:
         """True when the hold was already under way as the recording began (its length is unknown)."""

@@ -340,8 +340,8 @@ def test_model_landmarks_of_a_sample_are_the_motion_it_was_rendered_from():
     accuracy = _accuracy_module()
     clip = next(c for c in accuracy.evaluation_set(takes=1) if c.name == "supine_thoracic_rotation_fault")
     truth = load_truth(accuracy.clip_video(clip, accuracy.DEFAULT_WORK_DIR))
-    track = simulate(accuracy._model_scenario(clip)).track
-    assert track.num_frames == len(truth.t_ms)
+    session = simulate(accuracy._model_scenario(clip))
+    assert session.track.num_frames == len(truth.t_ms)
     fault = truth.faults[0]
-    simulated = simulate(accuracy._model_scenario(clip)).faults[0]
+    simulated = session.faults[0]
     assert (simulated.start_s, simulated.end_s) == pytest.approx((fault.start_s, fault.end_s), abs=1e-3)
