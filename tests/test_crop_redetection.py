@@ -4,15 +4,12 @@ client."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
+from tests.rendered_runs import people_found
 from vision.estimator import DEFAULT_SETTINGS, EstimatorSettings, Pose, crop_box, to_crop, uncrop
-from vision.pipeline import MIN_RUN_FRAMES, PoseFramePipeline
-from vision.tracking import drop_short_runs
 
-SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
+CLIP = "supine_twist_good"
 
 
 def test_crop_box_is_a_square_round_the_person_clipped_to_the_image():
@@ -34,46 +31,14 @@ def test_uncrop_maps_crop_coordinates_back_to_the_image():
     assert np.isclose(pose.landmarks[0, 2], 0.1 * 200 / 640)  # z shrinks with the crop's width
 
 
-def _run(settings: EstimatorSettings, model_path, first: int, frames: int):
-    """(both-people fraction, fraction of frames where both are found on the right bodies)."""
-    import av
-
-    clip = SAMPLES / "supine_twist_good.mp4"
-    with np.load(clip.with_name("supine_twist_good.truth.npz")) as data:
-        truth = data["joints_2d"][first:first + frames]
-    pipeline = PoseFramePipeline(model_path, settings)
-    landmarks = []
-    try:
-        with av.open(str(clip)) as source:
-            for index, frame in enumerate(source.decode(video=0)):
-                if index >= first + frames:
-                    break
-                if index >= first:
-                    image = frame.to_ndarray(format="bgr24")
-                    landmarks.append(pipeline.process(image, int(round(frame.time * 1000))).landmarks)
-    finally:
-        pipeline.close()
-    cleaned, _ = drop_short_runs(np.stack(landmarks), None, MIN_RUN_FRAMES)
-    height, width = image.shape[:2]
-    xy = cleaned[..., :2] * np.array([width, height], dtype=np.float32)
-    both = ~np.isnan(xy[..., 0]).all(axis=-1).any(axis=-1)
-    right = 0
-    for f in np.flatnonzero(both):
-        size = [float(np.hypot(*np.ptp(truth[f, q], axis=0))) for q in range(2)]
-        error = [[float(np.nanmean(np.linalg.norm(xy[f, p] - truth[f, q], axis=-1))) / size[q]
-                  for q in range(2)] for p in range(2)]
-        right += min(max(error[0][0], error[1][1]), max(error[0][1], error[1][0])) < 0.2
-    return float(both.mean()), right / len(xy)
-
-
 def test_crop_redetection_keeps_the_partner_kneeling_behind_a_lying_client(model_path):
     # the first 10 s: after frame ~100 the partner kneels behind the client's hips and the 2-pose landmarker
     # and the masked re-detection find only the client; both were seen together before, so the crop knows
     # where to look
     assert DEFAULT_SETTINGS.crop_redetect
     without = EstimatorSettings(crop_redetect=False)
-    plain_both, plain_right = _run(without, model_path, 0, 300)
-    both, right = _run(DEFAULT_SETTINGS, model_path, 0, 300)
+    plain_both, plain_right = people_found(CLIP, without, model_path, 0, 300)
+    both, right = people_found(CLIP, DEFAULT_SETTINGS, model_path, 0, 300)
     print(f"supine_twist, 300 frames: both people {both:.0%} ({right:.0%} on the right bodies) with crop "
           f"re-detection, {plain_both:.0%} ({plain_right:.0%}) without")
     assert plain_both < 0.5

@@ -68,6 +68,16 @@ class EstimatorSettings:
     # merged from both bodies: 108 identity swaps instead of 90, 107 false warnings instead of 89
     # (benchmarks/accuracy.md).
     duplicate_min_colour_distance: float = 0.0
+    # ... or unless each continues a different person found on the previous frame (two people close
+    # together, each where they were a frame ago), the new one within this distance (× size) of its own
+    # previous pose and nearer to it than to the pose it overlaps; None = off. Partner right behind a
+    # standing client (eval_standing_backbend__support_hands__take2): kept poses were on the right bodies
+    # on 98 % of the frames where this rule kept one.
+    duplicate_continuity_max_step: float | None = 0.1
+    # ... and only if their trunks are no farther apart than this × their mean landmark distance. Two bodies
+    # side by side are offset evenly (trunk/mean 0.75-1.34 there); a pose that shares the other's limbs
+    # with its trunk elsewhere is assembled from both bodies (childs_pose_fault: 1.95-2.55, all wrong).
+    duplicate_continuity_max_trunk_ratio: float = 1.6
     # How the people are found. "two_pose": one VIDEO landmarker asked for num_poses people, re-detection on
     # the masked frame only when it returns fewer. MediaPipe runs its person detector on every frame where
     # a VIDEO landmarker tracks fewer poses than it was asked for, so when it keeps losing the second
@@ -179,6 +189,33 @@ def pose_distance(a: Pose, b: Pose) -> float:
     """Mean landmark distance between two poses in units of the larger one's size."""
     distance = float(np.nanmean(np.linalg.norm(a.landmarks[:, :2] - b.landmarks[:, :2], axis=-1)))
     return distance / max(a.size, b.size, 1e-6)
+
+
+_TRUNK = [_L.LEFT_SHOULDER, _L.RIGHT_SHOULDER, _L.LEFT_HIP, _L.RIGHT_HIP]
+
+
+def continues_another_person(pose: Pose, kept: Pose, previous: list[Pose], max_step: float,
+                             max_trunk_ratio: float = DEFAULT_SETTINGS.duplicate_continuity_max_trunk_ratio
+                             ) -> bool:
+    """Whether `pose`, though it overlaps `kept`, follows a different person of the previous frame than
+    `kept` does: two people close together, each found where they were, not one person found twice (whose
+    two copies both follow the same person).
+
+    `previous` holds the distinct people accepted on the previous frame; `max_step` bounds how far (× size)
+    `pose` may be from its own previous pose; `max_trunk_ratio` how much farther apart the two trunks may
+    be than the two poses' landmarks on average (a pose with the other's limbs and its trunk elsewhere is
+    assembled from both bodies).
+    """
+    if len(previous) < 2:
+        return False
+    gaps = np.linalg.norm(pose.landmarks[:, :2] - kept.landmarks[:, :2], axis=-1)
+    if float(np.nanmean(gaps[_TRUNK])) > max_trunk_ratio * float(np.nanmean(gaps)):
+        return False
+    kept_gaps = [pose_distance(kept, old) for old in previous]
+    pose_gaps = [pose_distance(pose, old) for old in previous]
+    kept_follows, pose_follows = int(np.argmin(kept_gaps)), int(np.argmin(pose_gaps))
+    step = pose_gaps[pose_follows]
+    return kept_follows != pose_follows and step < max_step and step < pose_distance(pose, kept)
 
 
 def crop_box(landmarks: np.ndarray, image_size: tuple[int, int], scale: float) -> tuple[int, int, int, int]:
@@ -439,7 +476,7 @@ class PoseEstimator:
                 result = self._second.detect_for_video(image, t_ms)
                 before = len(detection.poses)
                 self._accept(_poses_from_result(result, redetected=True), (width, height), detection, mask,
-                             rgb=rgb)
+                             rgb=rgb, previous=self._previous)
                 if len(detection.poses) > before:
                     self._redetect_backoff_frames = 1
                     self._last_redetected = detection.poses[-1]
@@ -452,6 +489,7 @@ class PoseEstimator:
             started = time.perf_counter()
             self._crop_redetect(rgb, t_ms, detection)
             detection.redetection_ms += (time.perf_counter() - started) * 1000.0
+        self._previous = list(detection.poses)
         return detection
 
     def _crop_redetect(self, rgb: np.ndarray, t_ms: int, detection: Detection) -> None:
@@ -491,19 +529,31 @@ class PoseEstimator:
                 found = [pose for pose in found if pose_distance(lost, pose) < min(
                     [s.crop_max_last_distance]
                     + [s.crop_other_factor * pose_distance(other, pose) for other in detection.poses])]
-                self._accept(found, (width, height), detection, rgb=rgb)
-        self._previous = list(detection.poses)
+                self._accept(found, (width, height), detection, rgb=rgb, previous=self._previous)
         self._all_seen_frames = self._all_seen_frames + 1 if len(detection.poses) >= s.num_poses else 0
 
+    def _is_duplicate(self, pose: Pose, kept: Pose, rgb: np.ndarray | None,
+                      previous: list[Pose] | None) -> bool:
+        """One person found twice: close to `kept`, unless dressed differently or following another person."""
+        s = self.settings
+        if not is_duplicate(pose, kept, s):
+            return False
+        if dressed_differently(pose, kept, rgb, s.duplicate_min_colour_distance):
+            return False
+        return not (previous and s.duplicate_continuity_max_step is not None and continues_another_person(
+            pose, kept, previous, s.duplicate_continuity_max_step, s.duplicate_continuity_max_trunk_ratio))
+
     def _accept(self, candidates: list[Pose], image_size: tuple[int, int], detection: Detection,
-                mask: np.ndarray | None = None, rgb: np.ndarray | None = None) -> None:
-        limit = self.settings.max_redetect_on_mask_frac
+                mask: np.ndarray | None = None, rgb: np.ndarray | None = None,
+                previous: list[Pose] | None = None) -> None:
+        """Keep the plausible candidates. `previous` (the people of the previous frame) is given only by the
+        re-detection part, which alone knows them when the two parts run in separate processes."""
+        s = self.settings
+        limit = s.max_redetect_on_mask_frac
         for pose in candidates:
-            problem = pose_problem(pose, image_size, self.settings)
-            if problem is None and any(
-                    is_duplicate(pose, kept, self.settings)
-                    and not dressed_differently(pose, kept, rgb, self.settings.duplicate_min_colour_distance)
-                    for kept in detection.poses):
+            problem = pose_problem(pose, image_size, s)
+            if problem is None and any(self._is_duplicate(pose, kept, rgb, previous)
+                                       for kept in detection.poses):
                 problem = "duplicate of a pose already found"
             if problem is None and mask is not None and limit > 0:
                 on_mask = fraction_on_mask(pose, mask)
