@@ -78,6 +78,12 @@ class EstimatorSettings:
     # side by side are offset evenly (trunk/mean 0.75-1.34 there); a pose that shares the other's limbs
     # with its trunk elsewhere is assembled from both bodies (childs_pose_fault: 1.95-2.55, all wrong).
     duplicate_continuity_max_trunk_ratio: float = 1.6
+    # ... and only once both have been found on this many frames in a row: a second copy of one person that
+    # slips past the duplicate distance for a frame or two (0.22 × size beside the one woman of
+    # tfjs_pose_squats.mp4) must not carry itself on as "another person". Distance cannot tell them apart:
+    # a partner right behind a standing client is 0.14-0.2 away. At 5 (> the batch's 3-frame flicker
+    # filter), only a pair the pipeline already reported as two people is carried on.
+    duplicate_continuity_min_frames: int = 5
     # How the people are found. "two_pose": one VIDEO landmarker asked for num_poses people, re-detection on
     # the masked frame only when it returns fewer. MediaPipe runs its person detector on every frame where
     # a VIDEO landmarker tracks fewer poses than it was asked for, so when it keeps losing the second
@@ -401,6 +407,7 @@ class PoseEstimator:
         self._crop_box: tuple[int, int, int, int] | None = None
         self._all_seen_frames = 0  # consecutive frames on which num_poses people were found
         self._previous: list[Pose] = []  # the poses accepted on the previous frame
+        self._both_found_frames = 0  # consecutive frames (up to the previous one) with two people found
         self._lost: tuple[Pose, int] | None = None  # a person who went missing, and when they were last seen
 
     def _create(self, video_mode: bool, second: bool = False, single: bool = False):
@@ -476,7 +483,7 @@ class PoseEstimator:
                 result = self._second.detect_for_video(image, t_ms)
                 before = len(detection.poses)
                 self._accept(_poses_from_result(result, redetected=True), (width, height), detection, mask,
-                             rgb=rgb, previous=self._previous)
+                             rgb=rgb, previous=self._distinct_previous())
                 if len(detection.poses) > before:
                     self._redetect_backoff_frames = 1
                     self._last_redetected = detection.poses[-1]
@@ -490,6 +497,7 @@ class PoseEstimator:
             self._crop_redetect(rgb, t_ms, detection)
             detection.redetection_ms += (time.perf_counter() - started) * 1000.0
         self._previous = list(detection.poses)
+        self._both_found_frames = self._both_found_frames + 1 if len(self._previous) >= 2 else 0
         return detection
 
     def _crop_redetect(self, rgb: np.ndarray, t_ms: int, detection: Detection) -> None:
@@ -529,8 +537,13 @@ class PoseEstimator:
                 found = [pose for pose in found if pose_distance(lost, pose) < min(
                     [s.crop_max_last_distance]
                     + [s.crop_other_factor * pose_distance(other, pose) for other in detection.poses])]
-                self._accept(found, (width, height), detection, rgb=rgb, previous=self._previous)
+                self._accept(found, (width, height), detection, rgb=rgb, previous=self._distinct_previous())
         self._all_seen_frames = self._all_seen_frames + 1 if len(detection.poses) >= s.num_poses else 0
+
+    def _distinct_previous(self) -> list[Pose] | None:
+        """The previous frame's people, once two have been found long enough to be two different people."""
+        settled = self._both_found_frames >= self.settings.duplicate_continuity_min_frames
+        return self._previous if settled else None
 
     def _is_duplicate(self, pose: Pose, kept: Pose, rgb: np.ndarray | None,
                       previous: list[Pose] | None) -> bool:
