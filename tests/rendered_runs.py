@@ -6,17 +6,18 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.accuracy import frames_on_right_bodies
 from vision.estimator import EstimatorSettings
 from vision.pipeline import MIN_RUN_FRAMES, PoseFramePipeline
 from vision.tracking import drop_short_runs
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
-RIGHT_BODY_MAX_ERROR = 0.2  # as benchmarks/accuracy.py: mean landmark error × the true body's size
 
 
 def people_found(clip_name: str, settings: EstimatorSettings, model_path, first: int, frames: int
                  ) -> tuple[float, float]:
-    """(fraction of frames with both people tracked, fraction with both on the right bodies)."""
+    """(fraction of frames with both people tracked, fraction with both on the right bodies, scored as
+    benchmarks/accuracy.py scores them)."""
     import av
 
     clip = SAMPLES / f"{clip_name}.mp4"
@@ -36,12 +37,5 @@ def people_found(clip_name: str, settings: EstimatorSettings, model_path, first:
         pipeline.close()
     cleaned, _ = drop_short_runs(np.stack(landmarks), None, MIN_RUN_FRAMES)
     height, width = image.shape[:2]
-    xy = cleaned[..., :2] * np.array([width, height], dtype=np.float32)
-    both = ~np.isnan(xy[..., 0]).all(axis=-1).any(axis=-1)
-    right = 0
-    for f in np.flatnonzero(both):
-        size = [float(np.hypot(*np.ptp(truth[f, q], axis=0))) for q in range(2)]
-        error = [[float(np.nanmean(np.linalg.norm(xy[f, p] - truth[f, q], axis=-1))) / size[q]
-                  for q in range(2)] for p in range(2)]
-        right += min(max(error[0][0], error[1][1]), max(error[0][1], error[1][0])) < RIGHT_BODY_MAX_ERROR
-    return float(both.mean()), right / len(xy)
+    both = ~np.isnan(cleaned[..., 0]).all(axis=-1).any(axis=-1)
+    return float(both.mean()), frames_on_right_bodies(cleaned, (width, height), truth) / len(cleaned)

@@ -405,9 +405,8 @@ class PoseEstimator:
         self._crop = (self._create(video_mode=settings.crop_video_mode, second=True)
                       if rest and settings.crop_redetect else None)
         self._crop_box: tuple[int, int, int, int] | None = None
-        self._all_seen_frames = 0  # consecutive frames on which num_poses people were found
+        self._all_seen_frames = 0  # consecutive frames, up to the previous one, with num_poses people found
         self._previous: list[Pose] = []  # the poses accepted on the previous frame
-        self._both_found_frames = 0  # consecutive frames (up to the previous one) with two people found
         self._lost: tuple[Pose, int] | None = None  # a person who went missing, and when they were last seen
 
     def _create(self, video_mode: bool, second: bool = False, single: bool = False):
@@ -497,7 +496,8 @@ class PoseEstimator:
             self._crop_redetect(rgb, t_ms, detection)
             detection.redetection_ms += (time.perf_counter() - started) * 1000.0
         self._previous = list(detection.poses)
-        self._both_found_frames = self._both_found_frames + 1 if len(self._previous) >= 2 else 0
+        found_all = len(detection.poses) >= self.settings.num_poses
+        self._all_seen_frames = self._all_seen_frames + 1 if found_all else 0
         return detection
 
     def _crop_redetect(self, rgb: np.ndarray, t_ms: int, detection: Detection) -> None:
@@ -538,11 +538,10 @@ class PoseEstimator:
                     [s.crop_max_last_distance]
                     + [s.crop_other_factor * pose_distance(other, pose) for other in detection.poses])]
                 self._accept(found, (width, height), detection, rgb=rgb, previous=self._distinct_previous())
-        self._all_seen_frames = self._all_seen_frames + 1 if len(detection.poses) >= s.num_poses else 0
 
     def _distinct_previous(self) -> list[Pose] | None:
         """The previous frame's people, once two have been found long enough to be two different people."""
-        settled = self._both_found_frames >= self.settings.duplicate_continuity_min_frames
+        settled = self._all_seen_frames >= self.settings.duplicate_continuity_min_frames
         return self._previous if settled else None
 
     def _is_duplicate(self, pose: Pose, kept: Pose, rgb: np.ndarray | None,
