@@ -135,9 +135,9 @@ def _jerky(main_angle: MetricFn, landmarks: tuple[tuple[str, L], ...], what: str
         title="Jerky motion",
         description=(
             f"Angular speed of the stretched joint ({what}) from timestamps over a {_SPEED_WINDOW} window "
-            "of smoothed landmarks, so jitter does not count, and a joint whose guessed position flickers is "
-            "treated as hidden. A stretch should deepen gradually, "
-            "never in a jolt."
+            "of smoothed landmarks, so jitter does not count; a joint whose guessed position flickers is "
+            "treated as hidden, and no speed is read across a jump of the whole pose to another body. A "
+            "stretch should deepen gradually, never in a jolt."
         ),
         metric=m.speed_of(main_angle),
         default_threshold=60.0,
@@ -203,8 +203,9 @@ NOT_VISIBLE = Check(
     id="common.not_visible",
     title="Not visible",
     description=(
-        "A status, not a warning: a check needs landmarks that are hidden or low-confidence, so it is "
-        "paused. "
+        "A status, not a warning: a check needs landmarks that are hidden or low-confidence (or the "
+        "person's pose has shrunk below their own bone lengths: the camera merged the two bodies), so it "
+        "is paused. "
         "Reported once they stay hidden for this many seconds, naming what the camera cannot see."
     ),
     metric=None,
@@ -1125,13 +1126,13 @@ ONE_CAMERA_LIMITS: dict[str, str] = {
                              "soles is seen foreshortened; from an oblique view the partner's legs cover it.",
     "childs_pose.hips_off_heels": _CHILDS_POSE,
     "childs_pose.pressure_position": _CHILDS_POSE,
-    "common.jerky_motion": "One camera: while the two bodies overlap, the pose model can move a whole limb "
-                           "or body onto the other person and back; that jump reads as jerky motion (a "
-                           "single flickering joint is hidden instead).",
+    "common.jerky_motion": "One camera: while the two bodies overlap, the pose model can slide a limb or a "
+                           "whole pose onto the other person over a few frames; that drift reads as jerky "
+                           "motion. A single flickering joint, a pose that jumps to another body in one "
+                           "frame, and a skeleton that shrinks as it spreads over both bodies are hidden "
+                           "instead, but a pose that drifts with its bone lengths intact is not caught.",
     "prone_quad.hip_lift": f"{_HIDDEN_BEHIND}; the kneeling partner covers the lying client's hips.",
     "prone_quad.knee_overflexion": f"{_HIDDEN_BEHIND}; the partner holding the foot covers the bent leg.",
-    "seated_forward_fold.pull_speed": f"{_HIDDEN_BEHIND}; a moment of merged landmarks while the partner's "
-                                      "arms cross the client's trunk reads as a fast pull.",
     "seated_forward_fold.upper_back_rounding": f"{_HIDDEN_BEHIND}; the partner seated opposite hides the "
                                                "client's head and shoulders as the client folds forward.",
     "seated_thoracic_extension.hands_on_neck": f"{_HIDDEN_BEHIND}; from the side the partner's hands behind "

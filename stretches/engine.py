@@ -730,6 +730,10 @@ class LiveEvaluator:
         self._votes: dict[tuple[str, str], deque[tuple[float, int]]] = {k: deque() for k in FACING_KEYS}
         self._vote_sums: dict[tuple[str, str], int] = {k: 0 for k in FACING_KEYS}
         self._facing: dict[tuple[str, str], deque[float]] = {k: deque() for k in FACING_KEYS}
+        # Each person's own bone lengths come from every frame so far, not just the buffer: the live path
+        # keeps the running reference and each buffered frame's ratio to it (stretches/steadiness.py).
+        self._skeletons = {role: steadiness.SkeletonReference() for role in self.roles}
+        self._skeleton_ratios: dict[str, deque[float]] = {role: deque() for role in self.roles}
 
     def update(
         self,
@@ -753,14 +757,16 @@ class LiveEvaluator:
         self._people = max(self._people, landmarks.shape[0])
         self._buffer.append((t_ms, landmarks, world))
         self._tally_facing(t_ms, landmarks)
+        self._tally_skeletons(world)
         while self._buffer and (t_ms - self._buffer[0][0]) > HISTORY_S * 1000:
             self._buffer.popleft()
-            for history in self._facing.values():
+            for history in (*self._facing.values(), *self._skeleton_ratios.values()):
                 history.popleft()
         self._count_coverage(landmarks)
 
         t_arr, lm_arr, w_arr = self._stacked()
-        pf = m.pose_frames(t_arr, lm_arr, w_arr, self.roles, self.image_size)
+        ratios = {role: np.array(ratio, dtype=np.float64) for role, ratio in self._skeleton_ratios.items()}
+        pf = m.pose_frames(t_arr, lm_arr, w_arr, self.roles, self.image_size, skeleton_ratios=ratios)
         for key, history in self._facing.items():
             pf.facing[key] = np.array(history, dtype=np.float64)
         now = pf.t_s[-1:]
@@ -873,6 +879,12 @@ class LiveEvaluator:
             total = self._vote_sums[key]
             sign = float(np.sign(total)) if total else float(np.sign(vote))
             self._facing[key].append(sign if sign else np.nan)
+
+    def _tally_skeletons(self, world: np.ndarray | None) -> None:
+        """Feed the newest frame to each person's running bone-length reference and record its ratio."""
+        for role, index in self.roles.items():
+            person = None if world is None or index >= world.shape[0] else world[index]
+            self._skeleton_ratios[role].append(self._skeletons[role].feed(person))
 
     def _count_coverage(self, landmarks: np.ndarray) -> None:
         self._frames += 1

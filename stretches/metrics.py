@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from stretches.steadiness import flickering
+from stretches import steadiness
+from stretches.steadiness import flickering, pose_jumps, segment_starts
 from stretches.windows import causal_window_mean, window_mean
 from vision import geometry as g
 from vision.landmarks import Landmark as L
@@ -60,6 +61,9 @@ class PoseFrames:
     raw: dict[str, np.ndarray | None]  # role → float32 (F, 33, 4) landmarks, or None when the role is absent
     raw_world: dict[str, np.ndarray | None]  # role → float32 (F, 33, 3) world landmarks, or None
     smoothing_s: float = 0.0
+    # role → (F,) int: the earliest frame a causal window ending at each frame may use (the latest jump of
+    # that person's pose, stretches/steadiness.py); empty = windows are bounded by time only.
+    segment_start: dict = field(default_factory=dict, compare=False, repr=False)
     cache: dict = field(default_factory=dict, compare=False, repr=False)  # derived arrays shared by metrics
     # (role, "seated" | "standing") → facing per frame, supplied by the live path (which keeps the tally
     # of votes older than its buffer); empty = computed from these frames' votes.
@@ -81,7 +85,7 @@ class PoseFrames:
             else:
                 scale = np.array([float(self.image_size[0]), float(self.image_size[1])])
                 xy = raw[:, int(lm), :2].astype(np.float64) * scale
-                value = self._smooth(np.where(self.visible[role][:, int(lm), None], xy, np.nan))
+                value = self._smooth(np.where(self.visible[role][:, int(lm), None], xy, np.nan), role)
             self.cache[key] = value
         return self.cache[key]
 
@@ -93,7 +97,7 @@ class PoseFrames:
         if key not in self.cache:
             w = raw[:, int(lm)].astype(np.float64)
             gated = np.where(self.visible[role][:, int(lm), None] & np.isfinite(w), w, np.nan)
-            self.cache[key] = self._smooth(gated)
+            self.cache[key] = self._smooth(gated, role)
         return self.cache[key]
 
     def depth_point(self, role: str, lm: int) -> np.ndarray:
@@ -108,16 +112,25 @@ class PoseFrames:
                 width, height = float(self.image_size[0]), float(self.image_size[1])
                 xyz = raw[:, int(lm), :3].astype(np.float64) * np.array([width, height, width])
                 ok = self.visible[role][:, int(lm), None] & np.isfinite(xyz)
-                value = self._smooth(np.where(ok, xyz, np.nan))
+                value = self._smooth(np.where(ok, xyz, np.nan), role)
             self.cache[key] = value
         return self.cache[key]
 
-    def _smooth(self, values: np.ndarray) -> np.ndarray:
+    def window_floor(self, role: str | None = None) -> np.ndarray | None:
+        """(F,) int: the earliest frame a causal window may use for one role's landmarks, or (role None) for
+        a metric of both people; None when no pose ever jumped."""
+        starts = [self.segment_start[r] for r in ((role,) if role else ROLES) if r in self.segment_start]
+        return np.maximum.reduce(starts) if starts else None
+
+    def _smooth(self, values: np.ndarray, role: str) -> np.ndarray:
         if self.smoothing_s <= 0 or self.num_frames == 0:
             return values
-        if "window_start" not in self.cache:
-            self.cache["window_start"] = np.searchsorted(self.t_s, self.t_s - self.smoothing_s, side="right")
-        return _window_mean_rows(values, self.cache["window_start"])
+        key = ("window_start", role)
+        if key not in self.cache:
+            start = np.searchsorted(self.t_s, self.t_s - self.smoothing_s, side="right")
+            floor = self.window_floor(role)
+            self.cache[key] = start if floor is None else np.maximum(start, floor)
+        return _window_mean_rows(values, self.cache[key])
 
 
 def pose_frames(
@@ -128,9 +141,14 @@ def pose_frames(
     image_size: tuple[int, int],
     smoothing_s: float = LANDMARK_SMOOTHING_S,
     flicker_gate: bool = True,
+    skeleton_ratios: dict[str, np.ndarray] | None = None,
 ) -> PoseFrames:
     """Split landmarks (F, P, 33, 4) / world (F, P, 33, 3) by role and gate them by visibility and, with
-    `flicker_gate`, by steadiness (a landmark whose guess flickers is hidden: stretches/steadiness.py).
+    `flicker_gate`, by steadiness (a landmark whose guess flickers is hidden, and no smoothing or speed
+    window reaches back across a jump of the whole pose, and a pose whose skeleton shrank well below the
+    person's own is hidden whole: stretches/steadiness.py). skeleton_ratios: role → (F,) each frame's bone
+    ratio, from the live path's running reference (which remembers frames older than its buffer); None =
+    computed here from `world` over these frames.
 
     Smoothing (applied lazily, per landmark) is a causal mean over `smoothing_s` of each landmark's visible
     positions: it takes the estimator's frame-to-frame jitter out before any non-linear metric (a noisy
@@ -143,6 +161,7 @@ def pose_frames(
     confidence: dict[str, np.ndarray] = {}
     raw: dict[str, np.ndarray | None] = {}
     raw_world: dict[str, np.ndarray | None] = {}
+    segment_start: dict[str, np.ndarray] = {}
     for role in ROLES:
         index = roles.get(role)
         if index is None or index >= landmarks.shape[1]:
@@ -158,6 +177,14 @@ def pose_frames(
         if flicker_gate:
             pixels = person[..., :2].astype(np.float64) * np.array(image_size[:2], dtype=np.float64)
             visible[role] &= ~flickering(np.where(visible[role][..., None], pixels, np.nan), t_s)
+            jumps = pose_jumps(np.where(finite[..., None], pixels, np.nan), t_s)
+            if jumps.any():
+                segment_start[role] = segment_starts(jumps)
+            if skeleton_ratios is not None and role in skeleton_ratios:
+                ratios = skeleton_ratios[role]
+            else:
+                ratios = steadiness.skeleton_ratios(None if world is None else world[:, index], frames)
+            visible[role] &= ~steadiness.skeleton_collapsed(ratios)[:, None]
         confidence[role] = np.where(finite, vis, 0.0)
         raw[role] = person
         raw_world[role] = None if world is None else world[:, index]
@@ -169,6 +196,7 @@ def pose_frames(
         raw=raw,
         raw_world=raw_world,
         smoothing_s=smoothing_s,
+        segment_start=segment_start,
     )
 
 
@@ -405,12 +433,16 @@ def smooth(values: np.ndarray, t_s: np.ndarray, window_s: float = SMOOTHING_WIND
 
 
 def angular_speed_deg_s(
-    angle_deg: np.ndarray, t_s: np.ndarray, window_s: float = SPEED_WINDOW_S
+    angle_deg: np.ndarray, t_s: np.ndarray, window_s: float = SPEED_WINDOW_S,
+    not_before: np.ndarray | None = None, settle_s: float = 0.0,
 ) -> np.ndarray:
     """|d angle / dt| in deg/s: mean angle of the newer half-window minus the older half, over their time gap.
 
     Averaging each half makes 1 %-of-image landmark jitter negligible, and using timestamps keeps the speed
     right when frames are dropped. NaN while either half has no visible frame or the current one is hidden.
+    not_before: (F,) int, the earliest frame each window may use (a jump of the pose; -1 = none): after a
+    jump the speed stays unknown until a whole window (plus `settle_s`, the landmark smoothing's own window)
+    holds only frames after it, so a few noisy frames are never read as a speed.
     """
     half = window_s / 2.0
     t_s = np.asarray(t_s, dtype=np.float64)
@@ -418,16 +450,20 @@ def angular_speed_deg_s(
     finite = np.isfinite(angle_deg)
     # Angle and time of the visible frames side by side, so each window is averaged in one pass.
     both = np.stack([angle_deg, np.where(finite, t_s, np.nan)], axis=1)
-    newer, t_newer = causal_window_mean(both, t_s, half, 0.0).T
-    older, t_older = causal_window_mean(both, t_s, window_s, half).T
+    newer, t_newer = causal_window_mean(both, t_s, half, 0.0, not_before).T
+    older, t_older = causal_window_mean(both, t_s, window_s, half, not_before).T
     # Right after a detection gap the older half may be empty: reach further back, up to SPEED_GAP_BRIDGE_S.
-    older_far, t_older_far = causal_window_mean(both, t_s, window_s + SPEED_GAP_BRIDGE_S, half).T
+    older_far, t_older_far = causal_window_mean(both, t_s, window_s + SPEED_GAP_BRIDGE_S, half, not_before).T
     empty = ~np.isfinite(older)
     older = np.where(empty, older_far, older)
     t_older = np.where(empty, t_older_far, t_older)
     with np.errstate(invalid="ignore", divide="ignore"):
         speed = np.abs(newer - older) / (t_newer - t_older)
-    return np.where(finite & (t_newer > t_older), speed, np.nan)
+    speed = np.where(finite & (t_newer > t_older), speed, np.nan)
+    if not_before is not None:
+        since_jump_s = t_s - t_s[np.maximum(not_before, 0)]
+        speed[(not_before >= 0) & (since_jump_s < window_s + settle_s)] = np.nan
+    return speed
 
 
 # ---------------------------------------------------------------- per-stretch main angles and sides
@@ -765,7 +801,8 @@ def speed_cached(f: PoseFrames, angle: MetricFn) -> np.ndarray:
     """The angular speed of an angle metric, computed once per PoseFrames."""
     key = ("speed", angle)
     if key not in f.cache:
-        f.cache[key] = angular_speed_deg_s(angle_cached(f, angle), f.t_s)
+        f.cache[key] = angular_speed_deg_s(angle_cached(f, angle), f.t_s, not_before=f.window_floor(),
+                                            settle_s=f.smoothing_s)
     return f.cache[key]
 
 

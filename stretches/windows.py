@@ -44,13 +44,17 @@ def window_mean(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.n
     return np.where(count > 0, mean, np.nan)
 
 
-def causal_window_mean(values: np.ndarray, t_s: np.ndarray, lo_s: float, hi_s: float) -> np.ndarray:
+def causal_window_mean(values: np.ndarray, t_s: np.ndarray, lo_s: float, hi_s: float,
+                       not_before: np.ndarray | None = None) -> np.ndarray:
     """Mean of the finite values with time in (t_i - lo_s, t_i - hi_s] for every frame i (lo_s > hi_s >= 0).
 
     values: (F,) or (F, ...), averaged along axis 0. Uses only past frames, so the live path computes the
-    same number from a short history buffer.
+    same number from a short history buffer. not_before: (F,) int, the earliest frame index each window may
+    use (a window never reaches back across a jump of the pose: stretches/steadiness.py).
     """
     start = np.searchsorted(t_s, t_s - lo_s, side="right")
+    if not_before is not None:
+        start = np.maximum(start, not_before)
     stop = np.searchsorted(t_s, t_s - hi_s, side="right")
     return window_mean(values, start, np.maximum(stop, start))
 

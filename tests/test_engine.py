@@ -89,6 +89,40 @@ def test_live_with_dropped_frames_skipped_equals_batch_on_the_same_frames():
     assert any(w.check == "supine_hamstring.hips_lifting" for w in batch.warnings)
 
 
+def test_live_equals_batch_when_the_client_pose_jumps_onto_the_partner_and_back():
+    session = simulate(Scenario("seated_forward_fold", fault="seated_forward_fold.pull_speed", seed=5))
+    track = session.track
+    t_s = track.t_ms / 1000.0
+    landmarks, world = track.landmarks.copy(), track.world.copy()
+    for start_s in (9.0, 15.0):  # twice, mid-hold, for half a second: two jumps each
+        on_partner = (t_s > start_s) & (t_s < start_s + 0.5)
+        landmarks[on_partner, 0] = track.landmarks[on_partner, 1]
+        world[on_partner, 0] = track.world[on_partner, 1]
+    jumped = replace(track, landmarks=landmarks, world=world)
+    batch = evaluate(jumped, "seated_forward_fold", roles=ROLES)
+    assert _live_events(jumped).to_dict() == batch.to_dict()
+    assert any(w.check == "seated_forward_fold.pull_speed" for w in batch.warnings)
+
+
+def test_a_client_pose_merged_with_the_partner_pauses_the_checks_live_and_batch_alike():
+    # Lying client, kneeling partner: without the skeleton gate this pose reads as two jolts and a hand
+    # off the hip (3 false warnings).
+    session = simulate(Scenario("supine_twist", seed=5))
+    track = session.track
+    t_s = track.t_ms / 1000.0
+    merged = (t_s > 14.0) & (t_s < 17.0)  # mid-hold: the model spreads the client's pose over both bodies
+    landmarks, world = track.landmarks.copy(), track.world.copy()
+    both = track.landmarks[merged, :, :, :3]
+    landmarks[merged, 0, :, :3] = 0.5 * (both[:, 0] + both[:, 1])
+    world[merged, 0] = 0.5 * (track.world[merged, 0] + track.world[merged, 1])
+    spread = replace(track, landmarks=landmarks, world=world)
+    batch = evaluate(spread, "supine_twist", roles=ROLES)
+    assert _live_events(spread).to_dict() == batch.to_dict()
+    assert not batch.warnings, batch.to_dict()["warnings"]
+    paused = [n for n in batch.not_visible if n.start_s < 17.0 and n.end_s > 14.0]
+    assert paused, batch.to_dict()
+
+
 def test_live_status_reports_phase_timer_side_and_warnings():
     session = simulate(Scenario("supine_twist", fault="supine_twist.shoulder_lift", side="right", seed=2))
     track = session.track
