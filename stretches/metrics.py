@@ -177,7 +177,7 @@ def pose_frames(
         if flicker_gate:
             pixels = person[..., :2].astype(np.float64) * np.array(image_size[:2], dtype=np.float64)
             visible[role] &= ~flickering(np.where(visible[role][..., None], pixels, np.nan), t_s)
-            jumps = pose_jumps(np.where(finite[..., None], pixels, np.nan), t_s)
+            jumps = pose_jumps(pixels, t_s)  # raw: NaN only where the person is absent
             if jumps.any():
                 segment_start[role] = segment_starts(jumps)
             if skeleton_ratios is not None and role in skeleton_ratios:

@@ -279,8 +279,8 @@ def test_a_frame_is_measured_against_the_persons_own_bones(name, scale, ratio):
     reference = SkeletonReference()
     ratios = [reference.feed(world) for _ in range(BONE_REFERENCE_MIN_FRAMES + 10)]
     assert np.isnan(ratios[: BONE_REFERENCE_MIN_FRAMES - 1]).all()  # no reference yet
-    assert ratios[-1] == pytest.approx(1.0)
-    assert reference.feed(scale * world) == pytest.approx(ratio), name
+    assert ratios[-1] == pytest.approx(1.0, abs=0.005)  # the reference is a 1 mm histogram bin's centre
+    assert reference.feed(scale * world) == pytest.approx(ratio, abs=0.005), name
     assert bool(skeleton_collapsed(np.array([ratio]))[0]) == (ratio < MIN_BONE_RATIO)
 
 
