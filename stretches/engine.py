@@ -756,17 +756,17 @@ class LiveEvaluator:
         self._last_t_ms = t_ms
         self._people = max(self._people, landmarks.shape[0])
         self._buffer.append((t_ms, landmarks, world))
-        self._tally_facing(t_ms, landmarks)
         self._tally_skeletons(world)
         while self._buffer and (t_ms - self._buffer[0][0]) > HISTORY_S * 1000:
             self._buffer.popleft()
             for history in (*self._facing.values(), *self._skeleton_ratios.values()):
-                history.popleft()
+                history.popleft()  # the newest frame, never dropped, has no facing yet
         self._count_coverage(landmarks)
 
         t_arr, lm_arr, w_arr = self._stacked()
         ratios = {role: np.array(ratio, dtype=np.float64) for role, ratio in self._skeleton_ratios.items()}
         pf = m.pose_frames(t_arr, lm_arr, w_arr, self.roles, self.image_size, skeleton_ratios=ratios)
+        self._tally_facing(pf)
         for key, history in self._facing.items():
             pf.facing[key] = np.array(history, dtype=np.float64)
         now = pf.t_s[-1:]
@@ -863,14 +863,15 @@ class LiveEvaluator:
 
     # -------------------------------------------------------------- helpers
 
-    def _tally_facing(self, t_ms: int, landmarks: np.ndarray) -> None:
-        """Add the newest frame's facing votes and record its facing (as facing_from_votes would)."""
-        one = m.pose_frames(
-            np.array([t_ms], dtype=np.int64), landmarks[None], None, self.roles, self.image_size, 0.0
-        )
-        now_s = float(one.t_s[0])
+    def _tally_facing(self, pf: m.PoseFrames) -> None:
+        """Add the newest frame's facing votes and record its facing (as facing_from_votes would).
+
+        The votes come from the buffered frames' own gated landmarks, so a landmark the steadiness gates
+        hide (a flickering joint, a pose spread over both bodies) votes neither here nor in the batch path.
+        """
+        now_s = float(pf.t_s[-1])
         for key in FACING_KEYS:
-            vote = int(m.facing_votes(one, *key)[0])
+            vote = int(m.facing_votes(pf, *key)[-1])
             votes = self._votes[key]
             votes.append((now_s, vote))
             self._vote_sums[key] += vote

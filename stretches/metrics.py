@@ -140,11 +140,11 @@ def pose_frames(
     roles: dict[str, int],
     image_size: tuple[int, int],
     smoothing_s: float = LANDMARK_SMOOTHING_S,
-    flicker_gate: bool = True,
+    steadiness_gate: bool = True,
     skeleton_ratios: dict[str, np.ndarray] | None = None,
 ) -> PoseFrames:
     """Split landmarks (F, P, 33, 4) / world (F, P, 33, 3) by role and gate them by visibility and, with
-    `flicker_gate`, by steadiness (a landmark whose guess flickers is hidden, and no smoothing or speed
+    `steadiness_gate`, by steadiness (a landmark whose guess flickers is hidden, and no smoothing or speed
     window reaches back across a jump of the whole pose, and a pose whose skeleton shrank well below the
     person's own is hidden whole: stretches/steadiness.py). skeleton_ratios: role → (F,) each frame's bone
     ratio, from the live path's running reference (which remembers frames older than its buffer); None =
@@ -174,7 +174,7 @@ def pose_frames(
         vis = np.nan_to_num(person[..., 3].astype(np.float64))
         finite = np.isfinite(person[..., 0]) & np.isfinite(person[..., 1])
         visible[role] = finite & (vis >= VISIBILITY_GATE)
-        if flicker_gate:
+        if steadiness_gate:
             pixels = person[..., :2].astype(np.float64) * np.array(image_size[:2], dtype=np.float64)
             visible[role] &= ~flickering(np.where(visible[role][..., None], pixels, np.nan), t_s)
             jumps = pose_jumps(pixels, t_s)  # raw: NaN only where the person is absent

@@ -167,11 +167,12 @@ def _add_to_histogram(histogram: np.ndarray, lengths: np.ndarray) -> None:
     histogram += np.bincount(bones * BONE_BINS + bins, minlength=histogram.size).reshape(histogram.shape)
 
 
-def _reference_update_at(frames_fed: int) -> bool:
-    """Whether the reference is brought up to date before the frame after `frames_fed` frames."""
-    early = frames_fed < BONE_REFERENCE_EARLY_UNTIL
-    every = BONE_REFERENCE_EARLY_FRAMES if early else BONE_REFERENCE_UPDATE_FRAMES
-    return frames_fed > 0 and frames_fed % every == 0
+def _reference_update_at(frames_fed):
+    """Whether the reference is brought up to date before the frame after `frames_fed` frames (an int, or
+    an int array for the batch path: one rule for both)."""
+    every = np.where(frames_fed < BONE_REFERENCE_EARLY_UNTIL, BONE_REFERENCE_EARLY_FRAMES,
+                     BONE_REFERENCE_UPDATE_FRAMES)
+    return (frames_fed > 0) & (frames_fed % every == 0)
 
 
 def _reference_lengths(histogram: np.ndarray) -> np.ndarray:
@@ -226,10 +227,11 @@ def skeleton_ratios(world: np.ndarray | None, frames: int) -> np.ndarray:
     lengths = bone_lengths_m(world)
     histogram = np.zeros((len(BONES), BONE_BINS), dtype=np.int32)
     reference = np.full((frames, len(BONES)), np.nan)  # each frame's reference: its block's
-    updates = [n for n in range(1, frames) if _reference_update_at(n)]
-    for k, start in enumerate(updates):
-        _add_to_histogram(histogram, lengths[updates[k - 1] if k else 0:start])
-        reference[start:updates[k + 1] if k + 1 < len(updates) else frames] = _reference_lengths(histogram)
+    bounds = [0, *np.flatnonzero(_reference_update_at(np.arange(frames))), frames]
+    # the lengths of frames before..start make the reference of frames start..end
+    for before, start, end in zip(bounds, bounds[1:], bounds[2:], strict=False):
+        _add_to_histogram(histogram, lengths[before:start])
+        reference[start:end] = _reference_lengths(histogram)
     return _ratios(lengths, reference)
 
 

@@ -38,6 +38,18 @@ def _without_empty_frames(track: Track) -> Track:
     )
 
 
+def _client_spread_over_both(track: Track, start_s: float = 14.0, end_s: float = 17.0):
+    """The track with the client's pose (person 0) halfway between the two bodies from start_s to end_s,
+    as the pose model draws a pose spread over both (mid-hold here), and that window's frames."""
+    t_s = track.t_ms / 1000.0
+    merged = (t_s > start_s) & (t_s < end_s)
+    landmarks, world = track.landmarks.copy(), track.world.copy()
+    both = track.landmarks[merged, :, :, :3]
+    landmarks[merged, 0, :, :3] = 0.5 * (both[:, 0] + both[:, 1])
+    world[merged, 0] = 0.5 * (track.world[merged, 0] + track.world[merged, 1])
+    return replace(track, landmarks=landmarks, world=world), merged
+
+
 # ---------------------------------------------------------------- batch == live
 
 
@@ -107,20 +119,31 @@ def test_live_equals_batch_when_the_client_pose_jumps_onto_the_partner_and_back(
 def test_a_client_pose_merged_with_the_partner_pauses_the_checks_live_and_batch_alike():
     # Lying client, kneeling partner: without the skeleton gate this pose reads as two jolts and a hand
     # off the hip (3 false warnings).
-    session = simulate(Scenario("supine_twist", seed=5))
-    track = session.track
-    t_s = track.t_ms / 1000.0
-    merged = (t_s > 14.0) & (t_s < 17.0)  # mid-hold: the model spreads the client's pose over both bodies
-    landmarks, world = track.landmarks.copy(), track.world.copy()
-    both = track.landmarks[merged, :, :, :3]
-    landmarks[merged, 0, :, :3] = 0.5 * (both[:, 0] + both[:, 1])
-    world[merged, 0] = 0.5 * (track.world[merged, 0] + track.world[merged, 1])
-    spread = replace(track, landmarks=landmarks, world=world)
+    spread, _merged = _client_spread_over_both(simulate(Scenario("supine_twist", seed=5)).track)
     batch = evaluate(spread, "supine_twist", roles=ROLES)
     assert _live_events(spread).to_dict() == batch.to_dict()
     assert not batch.warnings, batch.to_dict()["warnings"]
     paused = [n for n in batch.not_visible if n.start_s < 17.0 and n.end_s > 14.0]
     assert paused, batch.to_dict()
+
+
+def test_live_facing_votes_see_the_same_gated_landmarks_as_the_batch():
+    # A pose spread over both bodies is hidden by the skeleton gate; it must not vote on which way the
+    # client faces live while staying silent in the batch (the live tally once voted from an ungated frame).
+    from stretches import metrics as m
+    from stretches.engine import FACING_KEYS
+
+    spread, merged = _client_spread_over_both(simulate(Scenario("supine_twist", seed=5)).track)
+    batch = m.pose_frames(spread.t_ms, spread.landmarks, spread.world, ROLES, spread.image_size)
+    assert not batch.visible["client"][merged].any()  # the gate is on for the whole window
+    live = LiveEvaluator("supine_twist", roles=ROLES, image_size=spread.image_size)
+    live_votes = {key: [] for key in FACING_KEYS}
+    for i in range(spread.num_frames):
+        live.update(int(spread.t_ms[i]), spread.landmarks[i], spread.world[i])
+        for key in FACING_KEYS:
+            live_votes[key].append(live._votes[key][-1][1])
+    for key in FACING_KEYS:
+        np.testing.assert_array_equal(live_votes[key], m.facing_votes(batch, *key), err_msg=str(key))
 
 
 def test_live_status_reports_phase_timer_side_and_warnings():

@@ -125,7 +125,7 @@ def test_a_flickering_ankle_no_longer_reads_as_a_jolt_of_the_main_angle():
     jerky = stretch.check("common.jerky_motion").default_threshold
 
     def peak_speed(gate: bool) -> float:
-        frames = m.pose_frames(track.t_ms, landmarks, world, roles, (width, height), flicker_gate=gate)
+        frames = m.pose_frames(track.t_ms, landmarks, world, roles, (width, height), steadiness_gate=gate)
         speed = m.speed_cached(frames, stretch.main_angle)
         return float(np.nanmax(speed[(t_s > 19.5) & (t_s < 23.0)]))
 
@@ -239,7 +239,7 @@ def test_a_pose_that_moves_onto_the_partner_no_longer_reads_as_a_jolt():
     jerky = stretch.check("common.jerky_motion").default_threshold
 
     def peak_speed(gate: bool) -> float:
-        frames = m.pose_frames(track.t_ms, landmarks, world, roles, track.image_size, flicker_gate=gate)
+        frames = m.pose_frames(track.t_ms, landmarks, world, roles, track.image_size, steadiness_gate=gate)
         speed = m.speed_cached(frames, stretch.main_angle)
         return float(np.nanmax(speed[(t_s > 19.5) & (t_s < 23.5)]))
 
