@@ -10,8 +10,6 @@ a broken hold. Causal (past frames only), so the live view and the batch analysi
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from stretches.windows import causal_window_mean
@@ -50,8 +48,11 @@ def flicker_trunks(xy_px: np.ndarray, t_s: np.ndarray, window_s: float = FLICKER
         # dropped frame in a fast pull is not a flicker.
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = (t_s[2:] - t_s[1:-1]) / (t_s[1:-1] - t_s[:-2])
-        predicted = xy_px[1:-1] + (xy_px[1:-1] - xy_px[:-2]) * ratio[:, None, None]
-        miss = xy_px[2:] - predicted
+        # in place: predicted = x[i-1] + (x[i-1] - x[i-2]) * ratio, then the miss x[i] - predicted
+        miss = np.subtract(xy_px[1:-1], xy_px[:-2])
+        miss *= ratio[:, None, None]
+        miss += xy_px[1:-1]
+        np.subtract(xy_px[2:], miss, out=miss)
         second[2:] = np.hypot(miss[..., 0], miss[..., 1])  # ~4x faster than np.linalg.norm on (F, 33, 2)
     trunk = trunk_length_px(xy_px, t_s)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -68,9 +69,7 @@ def flickering(xy_px: np.ndarray, t_s: np.ndarray, max_trunks: float = MAX_FLICK
     shakes the whole body alike is left to the smoothing, and only the joints the model loses are hidden.
     """
     flicker = flicker_trunks(xy_px, t_s, window_s)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a frame with no landmark: its median is NaN
-        typical = np.nanmedian(flicker, axis=1, keepdims=True)
+    typical = row_nanmedian(flicker)[:, None]
     flickers = (flicker > max_trunks) & (flicker > max_ratio * typical)
     # Hide the mirror landmark too: a metric that falls back to the other side when one side is hidden would
     # otherwise jump to the other leg or arm for the frames the gate is on, which reads as a jolt.
@@ -79,6 +78,20 @@ def flickering(xy_px: np.ndarray, t_s: np.ndarray, max_trunks: float = MAX_FLICK
     # is off, which is the tracker's business, and hiding it would blank every check for a frame.
     flickers[:, TRUNK] = False
     return flickers
+
+
+def row_nanmedian(values: np.ndarray) -> np.ndarray:
+    """np.nanmedian(values, axis=1) for a 2-D array, bit for bit, about 4x faster (it sorts instead of
+    going through masked arrays); NaN for a row with no finite value."""
+    ordered = np.sort(values, axis=1)  # NaN sorts last
+    count = np.sum(~np.isnan(values), axis=1)
+    rows = np.arange(values.shape[0])
+    if values.shape[1] == 0:
+        return np.full(values.shape[0], np.nan)
+    upper = ordered[rows, np.minimum(count // 2, values.shape[1] - 1)]
+    lower = ordered[rows, np.maximum(count - 1, 0) // 2]
+    with np.errstate(invalid="ignore"):
+        return np.where(count > 0, (lower + upper) / 2, np.nan)  # an odd count: lower is upper
 
 
 # A trunk centre never moves this fast in a stretch (the rendered evaluation set's fastest true motion, fast

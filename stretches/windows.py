@@ -28,16 +28,20 @@ def window_mean(values: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.n
     zeroed = np.where(finite, values, 0.0)
     extra = (1,) * (values.ndim - 1)
     ends_here = bool(np.array_equal(stop, np.arange(1, frames + 1)))
+    narrowest = int(width.min())
     for offset in range(longest):
-        inside = (offset < width).reshape(frames, *extra)
+        # Adding in place where a frame counts (not adding 0.0 elsewhere) saves two temporaries per offset;
+        # every window still sums newest-first, so the result does not depend on the history before it.
         if ends_here:  # windows end at their own frame: the source is the array shifted by `offset`
-            take = inside[offset:] & finite[: frames - offset]
-            total[offset:] += np.where(take, zeroed[: frames - offset], 0.0)
+            take = finite[: frames - offset]
+            if offset >= narrowest:
+                take = take & (offset < width[offset:]).reshape(frames - offset, *extra)
+            np.add(total[offset:], zeroed[: frames - offset], out=total[offset:], where=take)
             count[offset:] += take
         else:
             src = np.clip(stop - 1 - offset, 0, frames - 1)
-            take = inside & finite[src]
-            total += np.where(take, zeroed[src], 0.0)
+            take = (offset < width).reshape(frames, *extra) & finite[src]
+            np.add(total, zeroed[src], out=total, where=take)
             count += take
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / count

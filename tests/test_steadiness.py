@@ -1,5 +1,7 @@
 """The flicker gate: a joint whose guessed position jumps back and forth is hidden, real motion is not."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,7 @@ from stretches.steadiness import (
     flicker_trunks,
     flickering,
     pose_jumps,
+    row_nanmedian,
     segment_starts,
     skeleton_collapsed,
     skeleton_ratios,
@@ -312,3 +315,28 @@ def test_a_pose_spread_over_both_bodies_collapses_and_a_real_one_does_not(stretc
     world[merged] = 0.5 * (client[merged] + partner[merged])  # the model's pose halfway between the two
     assert not skeleton_collapsed(skeleton_ratios(client, track.num_frames)).any()
     assert skeleton_collapsed(skeleton_ratios(world, track.num_frames))[merged].all()
+
+
+@pytest.mark.parametrize("rows", [
+    [[1.0, 3.0, 2.0]],                       # odd count
+    [[4.0, 1.0, 3.0, 2.0]],                  # even count: mean of the middle two
+    [[np.nan, 5.0, np.nan, 1.0]],            # NaN ignored
+    [[np.nan, np.nan, np.nan]],              # nothing finite: NaN
+    [[0.1, 0.7, 0.2, 0.3, 0.9], [np.nan, 0.3, 0.1, 0.2, 0.4]],
+])
+def test_row_nanmedian_matches_numpy(rows):
+    values = np.array(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(values, axis=1)
+    assert np.array_equal(row_nanmedian(values), expected, equal_nan=True)
+
+
+def test_row_nanmedian_matches_numpy_bit_for_bit_on_random_rows():
+    rng = np.random.default_rng(3)
+    values = rng.random((500, 33)) * 7.0
+    values[rng.random(values.shape) < 0.4] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        expected = np.nanmedian(values, axis=1)
+    assert np.array_equal(row_nanmedian(values), expected, equal_nan=True)
