@@ -83,12 +83,12 @@ def flickering(xy_px: np.ndarray, t_s: np.ndarray, max_trunks: float = MAX_FLICK
 def row_nanmedian(values: np.ndarray) -> np.ndarray:
     """np.nanmedian(values, axis=1) for a 2-D array, bit for bit, about 4x faster (it sorts instead of
     going through masked arrays); NaN for a row with no finite value."""
+    if values.shape[1] == 0:
+        return np.full(values.shape[0], np.nan)
     ordered = np.sort(values, axis=1)  # NaN sorts last
     count = np.sum(~np.isnan(values), axis=1)
     rows = np.arange(values.shape[0])
-    if values.shape[1] == 0:
-        return np.full(values.shape[0], np.nan)
-    upper = ordered[rows, np.minimum(count // 2, values.shape[1] - 1)]
+    upper = ordered[rows, count // 2]  # count // 2 < width for any width >= 1
     lower = ordered[rows, np.maximum(count - 1, 0) // 2]
     with np.errstate(invalid="ignore"):
         return np.where(count > 0, (lower + upper) / 2, np.nan)  # an odd count: lower is upper
