@@ -129,6 +129,12 @@ _STANDING_LEAN_LMS = _lms("client", *TRUNK, *FEET, L.NOSE, *EARS)
 # ---------------------------------------------------------------- common checks
 
 
+_NOT_THE_RELEASE = (
+    "Judged on the way in and during the hold, not on the release: a warning raised by the release "
+    "movement, before the hold detection noticed it, is left out of the report."
+)
+
+
 def _jerky(main_angle: MetricFn, landmarks: tuple[tuple[str, L], ...], what: str) -> Check:
     return Check(
         id="common.jerky_motion",
@@ -137,7 +143,7 @@ def _jerky(main_angle: MetricFn, landmarks: tuple[tuple[str, L], ...], what: str
             f"Angular speed of the stretched joint ({what}) from timestamps over a {_SPEED_WINDOW} window "
             "of smoothed landmarks, so jitter does not count; a joint whose guessed position flickers is "
             "treated as hidden, and no speed is read across a jump of the whole pose to another body. A "
-            "stretch should deepen gradually, never in a jolt."
+            f"stretch should deepen gradually, never in a jolt. {_NOT_THE_RELEASE}"
         ),
         metric=m.speed_of(main_angle),
         default_threshold=60.0,
@@ -443,7 +449,7 @@ def _seated_forward_fold() -> Stretch:
             title="Pulling too fast",
             description=(
                 f"Angular speed of the client's trunk lean, deg/s from timestamps ({_SPEED_WINDOW} window). "
-                "The partner's pull should be gentle and even."
+                f"The partner's pull should be gentle and even. {_NOT_THE_RELEASE}"
             ),
             metric=m.lean_speed,
             default_threshold=45.0,
@@ -690,7 +696,7 @@ def _straddle_fold() -> Stretch:
             title="Pulled in too fast",
             description=(
                 "Angular speed of the folding person's trunk lean, deg/s from timestamps "
-                f"({_SPEED_WINDOW} window)."
+                f"({_SPEED_WINDOW} window). {_NOT_THE_RELEASE}"
             ),
             metric=m.lean_speed,
             default_threshold=45.0,
@@ -1126,11 +1132,6 @@ ONE_CAMERA_LIMITS: dict[str, str] = {
                              "soles is seen foreshortened; from an oblique view the partner's legs cover it.",
     "childs_pose.hips_off_heels": _CHILDS_POSE,
     "childs_pose.pressure_position": _CHILDS_POSE,
-    "common.jerky_motion": "One camera: while the two bodies overlap, the pose model can slide a limb or a "
-                           "whole pose onto the other person over a few frames; that drift reads as jerky "
-                           "motion. A single flickering joint, a pose that jumps to another body in one "
-                           "frame, and a skeleton that shrinks as it spreads over both bodies are hidden "
-                           "instead, but a pose that drifts with its bone lengths intact is not caught.",
     "prone_quad.hip_lift": f"{_HIDDEN_BEHIND}; the kneeling partner covers the lying client's hips.",
     "prone_quad.knee_overflexion": f"{_HIDDEN_BEHIND}; the partner holding the foot covers the bent leg.",
     "seated_forward_fold.upper_back_rounding": f"{_HIDDEN_BEHIND}; the partner seated opposite hides the "

@@ -560,6 +560,20 @@ def _within_holds(records: list[WarningRecord], holds: list[HoldRecord]) -> list
     return kept
 
 
+def _outside_releases(records: list[WarningRecord], holds: list[HoldRecord]) -> list[WarningRecord]:
+    """Entry-and-hold warnings without those raised by a release movement.
+
+    Such a check judges the way into a stretch and the hold, not the way out; but the live gating notices a
+    release only `release_confirm_s` after the angle left its plateau, so the release itself (often quicker
+    than the entry) could fire a warning in that lag (common.jerky_motion at the end of most holds).
+    """
+    return [
+        record for record in records
+        if not any(hold.released_s is not None and hold.end_s <= record.start_s < hold.released_s
+                   for hold in holds)
+    ]
+
+
 def _coverage(landmarks: np.ndarray, roles: dict[str, int]) -> dict[str, int]:
     frames = int(landmarks.shape[0])
     client = roles.get("client")
@@ -594,6 +608,8 @@ def _assemble(
         done, hidden = machine.finish(end_s)
         if machine.check.phases == "hold":
             done = _within_holds(done, holds)
+        else:
+            done = _outside_releases(done, holds)
         warning_records.extend(done)
         hidden_records.extend(hidden)
     warning_records.extend(_hold_warnings(holds, setup.hold_checks, setup.params))

@@ -60,6 +60,9 @@ class HoldRecord:
     side: str | None
     status: str
     target_s: tuple[float, float]
+    # When the live detection noticed the release (it lags the recorded end by `release_confirm_s`): until
+    # then warnings stayed gated on. Not part of events.json.
+    released_s: float | None = None
 
     @property
     def duration_s(self) -> float:
@@ -192,7 +195,7 @@ class HoldMachine:
             history = self._angle_history()
             start, end = self._plateau(self.hold_start_s, self.last_t_s, history)
             if self._releasing(end, history):
-                record = self._record(start, end, complete=self._start_seen())
+                record = self._record(start, end, complete=self._start_seen(), released_s=self.last_t_s)
             else:
                 record = self._record(start, self.last_t_s, complete=False)
             if record is not None:
@@ -246,7 +249,8 @@ class HoldMachine:
 
     # -------------------------------------------------------------- transitions
 
-    def _record(self, start_s: float, end_s: float, complete: bool) -> HoldRecord | None:
+    def _record(self, start_s: float, end_s: float, complete: bool, released_s: float | None = None
+                ) -> HoldRecord | None:
         duration = end_s - start_s
         if duration < self.params.min_hold_s:
             return None
@@ -256,16 +260,17 @@ class HoldMachine:
             side=self.current_side(),
             status=hold_status(duration, self.params, complete),
             target_s=self.params.hold_range_s,
+            released_s=released_s,
         )
 
-    def _close_hold(self, end_s: float, seen_to_end: bool = True) -> None:
+    def _close_hold(self, end_s: float, seen_to_end: bool = True, released_s: float | None = None) -> None:
         """Record the hold. One whose start or end the camera did not see (`seen_to_end` False: the client
         was hidden past the gap allowance) is not complete: its real length can only be longer than the part
         seen, so it is never judged short, like a hold cut off by the recording."""
         assert self.hold_start_s is not None
         self.out_since_s = None
         start, end = self._plateau(self.hold_start_s, max(end_s, self.hold_start_s))
-        record = self._record(start, end, complete=seen_to_end and self._start_seen())
+        record = self._record(start, end, complete=seen_to_end and self._start_seen(), released_s=released_s)
         self.after_gap = not seen_to_end
         if record is not None:
             self.holds.append(record)
@@ -359,7 +364,8 @@ class HoldMachine:
                 k = self._first_reaching(t_s, i, last, self.params.max_gap_s + 1e-9)
                 if k is None:
                     return n, None
-                return k, lambda: self._close_hold(last, seen_to_end=False)
+                released = last + self.params.max_gap_s
+                return k, lambda: self._close_hold(last, seen_to_end=False, released_s=released)
             if zone == ZONE_OUT:
                 # A dip of a frame or two (noise at an oblique view) is not a release: it must last.
                 if self.out_since_s is None:
@@ -371,7 +377,7 @@ class HoldMachine:
 
                 def release() -> None:
                     end = self.last_steady_s if self.last_steady_s is not None else since
-                    self._close_hold(min(end, since))
+                    self._close_hold(min(end, since), released_s=since + self.params.release_confirm_s)
 
                 return k, release
             self.out_since_s = None

@@ -240,6 +240,28 @@ def test_pull_speed_fires_during_the_entry_before_any_hold():
     assert pulls and pulls[0].start_s < events.holds[0].start_s
 
 
+# Quick sessions whose entry is over the jerky limit and whose release is quicker still (speed > 1).
+FAST_SESSIONS = [("supine_twist", "right", 2.0), ("prone_quad", "right", 2.0), ("childs_pose", None, 2.5)]
+
+
+@pytest.mark.parametrize(("stretch_id", "side", "speed"), FAST_SESSIONS)
+def test_jerky_motion_judges_the_entry_not_the_release(stretch_id, side, speed):
+    # The live gating sees the hold for release_confirm_s after the angle leaves its plateau; the release
+    # movement in that lag must not read as a jolt, while the quick entry still does.
+    track = simulate(Scenario(stretch_id, side=side, speed=speed, seed=1, jitter_frac=0.01)).track
+    events = evaluate(track, stretch_id)
+    (hold,) = events.holds
+    assert hold.released_s is not None and hold.released_s > hold.end_s
+    starts = [w.start_s for w in events.warnings if w.check == "common.jerky_motion"]
+    assert any(start < hold.start_s for start in starts), starts
+    assert all(start < hold.end_s for start in starts), starts
+    # the release is quick enough to have fired: its peak speed is over the limit
+    speed_series = metric_series(track, stretch_id)["common.jerky_motion"]
+    in_release = (speed_series.t_s >= hold.end_s) & (speed_series.t_s < hold.released_s)
+    assert np.nanmax(speed_series.values[in_release]) > get_stretch(stretch_id).check(
+        "common.jerky_motion").default_threshold
+
+
 def test_hold_short_and_long_against_the_range():
     short = evaluate(
         simulate(Scenario("supine_twist", fault="common.hold_short", seed=1)).track, "supine_twist"
