@@ -142,7 +142,8 @@ def _jerky(main_angle: MetricFn, landmarks: tuple[tuple[str, L], ...], what: str
         description=(
             f"Angular speed of the stretched joint ({what}) from timestamps over a {_SPEED_WINDOW} window "
             "of smoothed landmarks, so jitter does not count; a joint whose guessed position flickers is "
-            "treated as hidden, and no speed is read across a jump of the whole pose to another body. A "
+            "treated as hidden, and no speed is read across a jump of the whole pose to another body nor "
+            "across a step of the angle no body makes (over 600 deg/s between frames: a misreading). A "
             f"stretch should deepen gradually, never in a jolt. {_NOT_THE_RELEASE}"
         ),
         metric=m.speed_of(main_angle),
