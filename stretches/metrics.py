@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from stretches import steadiness
-from stretches.steadiness import flickering, pose_jumps, segment_starts
+from stretches.steadiness import angle_misreads, flickering, pose_jumps, segment_starts
 from stretches.windows import causal_window_mean, window_mean
 from vision import geometry as g
 from vision.landmarks import Landmark as L
@@ -38,13 +38,6 @@ MAX_TRUNK_LEAN_DEG = 135.0  # seated or standing, the trunk never leans further 
 SPEED_WINDOW_S = 0.4  # angular speed = change of the mean angle between the two halves of this window
 FACING_WINDOW_S = 10.0  # which way a person faces: majority of the per-frame votes over this window
 SPEED_GAP_BRIDGE_S = 0.4  # after a gap, the older half-window may reach this much further back
-# An angle that changes faster than this between two frames (at most ANGLE_STEP_MAX_GAP_S apart) was misread
-# on one of them (a lean whose sign flips with the facing, a pose that slid onto wrong landmarks), so no
-# speed is read across that step. Clean motion peaks at 223 deg/s frame to frame on the evaluation clips'
-# own landmarks and 275 on the synthetic jolts; the pipeline's tracks step faster than 600 on 53 of 35,777
-# frame pairs, flips of 50-100 degrees among them (benchmarks/accuracy.md, session 8).
-MAX_ANGLE_STEP_DEG_S = 600.0
-ANGLE_STEP_MAX_GAP_S = 0.25
 LANDMARK_SMOOTHING_S = 0.25  # causal mean of each visible landmark over this window, before any metric
 SMOOTHING_WINDOW_S = 0.0  # optional extra causal mean of per-frame metrics (0 = off: landmarks are smoothed)
 
@@ -802,21 +795,6 @@ def angle_cached(f: PoseFrames, angle: MetricFn) -> np.ndarray:
     if key not in f.cache:
         f.cache[key] = np.asarray(angle(f), dtype=np.float64)
     return f.cache[key]
-
-
-def angle_misreads(angle_deg: np.ndarray, t_s: np.ndarray) -> np.ndarray:
-    """(F,) bool: frames whose angle stepped faster than MAX_ANGLE_STEP_DEG_S from the previous visible
-    frame (at most ANGLE_STEP_MAX_GAP_S earlier). Causal: each frame looks back only."""
-    angle_deg = np.asarray(angle_deg, dtype=np.float64)
-    steps = np.zeros(angle_deg.shape[0], dtype=bool)
-    seen = np.flatnonzero(np.isfinite(angle_deg))
-    if seen.size < 2:
-        return steps
-    dt = np.diff(t_s[seen])
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.abs(np.diff(angle_deg[seen])) / dt
-    steps[seen[1:][(dt <= ANGLE_STEP_MAX_GAP_S) & (rate > MAX_ANGLE_STEP_DEG_S)]] = True
-    return steps
 
 
 def speed_cached(f: PoseFrames, angle: MetricFn) -> np.ndarray:

@@ -13,6 +13,7 @@ from stretches.steadiness import (
     MAX_FLICKER_TRUNKS,
     MIN_BONE_RATIO,
     SkeletonReference,
+    angle_misreads,
     bone_lengths_m,
     flicker_trunks,
     flickering,
@@ -341,3 +342,25 @@ def test_row_nanmedian_matches_numpy_bit_for_bit_on_random_rows():
         warnings.simplefilter("ignore", RuntimeWarning)
         expected = np.nanmedian(values, axis=1)
     assert np.array_equal(row_nanmedian(values), expected, equal_nan=True)
+
+
+T_30FPS = np.arange(0, 2.0, 1 / 30)
+
+
+def _flip(angle: np.ndarray, start: int, frames: int) -> np.ndarray:
+    flipped = angle.copy()
+    flipped[start:start + frames] *= -1.0
+    return flipped
+
+
+@pytest.mark.parametrize(
+    ("case", "angle", "misread_frames"),
+    [
+        ("a 250 deg/s jolt, quicker than any clean one", 250.0 * T_30FPS, []),
+        ("a lean of 50 deg read with the other sign for 3 frames", _flip(np.full(60, 50.0), 30, 3), [30, 33]),
+        ("a 40 deg step across a 0.4 s gap", np.r_[np.zeros(30), np.full(12, np.nan), np.full(18, 40.0)], []),
+        ("a 40 deg step across one hidden frame", np.r_[np.zeros(30), np.nan, np.full(29, 40.0)], [31]),
+    ],
+)
+def test_angle_misreads_are_steps_no_body_makes(case, angle, misread_frames):
+    assert np.flatnonzero(angle_misreads(angle, T_30FPS)).tolist() == misread_frames, case
