@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.rendered_runs import people_found
+from vision.appearance import torso_colour_lab
 from vision.estimator import (
     DEFAULT_SETTINGS,
     EstimatorSettings,
@@ -15,7 +16,6 @@ from vision.estimator import (
     continues_another_person,
     dressed_differently,
     is_duplicate,
-    torso_colour_lab,
 )
 from vision.landmarks import NUM_LANDMARKS
 from vision.landmarks import Landmark as L
@@ -47,14 +47,14 @@ def _image(*shirts: tuple[float, tuple[int, int, int]]) -> np.ndarray:
 
 def test_torso_colour_is_the_shirt_not_the_background():
     red_lab = cv2.cvtColor(np.uint8([[RED]]), cv2.COLOR_RGB2LAB)[0, 0].astype(np.float32)
-    colour = torso_colour_lab(_image((320, RED)), _pose(320))
+    colour = torso_colour_lab(_image((320, RED)), _pose(320).landmarks)
     assert colour is not None and np.allclose(colour, red_lab, atol=2)
 
 
 def test_no_colour_for_a_torso_that_cannot_be_placed():
     pose = _pose(320)
     pose.landmarks[L.LEFT_HIP, 0] = np.nan
-    assert torso_colour_lab(_image((320, RED)), pose) is None
+    assert torso_colour_lab(_image((320, RED)), pose.landmarks) is None
 
 
 @pytest.mark.parametrize(

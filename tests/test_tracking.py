@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from vision.estimator import Pose
 from vision.pipeline import MIN_RUN_FRAMES
-from vision.tracking import PoseTracker, drop_short_runs
+from vision.tracking import DEFAULT_TRACKER_SETTINGS, PoseTracker, drop_short_runs
 
 WORLD = np.zeros((33, 3), dtype=np.float32)
 
 
-def _pose(landmarks: np.ndarray) -> Pose:
-    return Pose(landmarks.astype(np.float32), WORLD)
+RED_LAB = np.array([136.0, 200.0, 190.0], dtype=np.float32)  # torso colours, OpenCV's 8-bit Lab
+BLUE_LAB = np.array([80.0, 150.0, 60.0], dtype=np.float32)
+
+
+def _pose(landmarks: np.ndarray, appearance: np.ndarray | None = None) -> Pose:
+    return Pose(landmarks.astype(np.float32), WORLD, appearance=appearance)
 
 
 def _run(tracker: PoseTracker, frames: list[list[np.ndarray]], period_ms: int = 33, seed: int = 0):
@@ -116,3 +121,52 @@ def test_refound_person_is_preferred_over_a_newcomer_slot(figure):
         tracked = tracker.update([_pose(figure("standing", x=0.5, lean_deg=lean))], step * 200)
         slots.append([i for i, p in enumerate(tracked.poses) if p is not None])
     assert all(s == [0] for s in slots)
+
+
+@pytest.mark.parametrize(
+    ("case", "shirt_a", "shirt_b", "expected_slot"),
+    [
+        ("dressed differently: the clothes say it is b", RED_LAB, BLUE_LAB, "b"),
+        ("dressed alike: geometry alone, the nearer slot", RED_LAB, RED_LAB, "a"),
+        ("colours unknown: geometry alone", None, None, "a"),
+    ],
+)
+def test_a_pose_between_two_people_goes_to_whom_it_is_dressed_as(figure, case, shirt_a, shirt_b,
+                                                                  expected_slot):
+    a, b = figure("kneeling", x=0.45), figure("kneeling", x=0.55)
+    tracker = PoseTracker()
+    for step in range(10):
+        tracked = tracker.update([_pose(a, shirt_a), _pose(b, shirt_b)], step * 33)
+    slot_of = {name: next(i for i, p in enumerate(tracked.poses) if p.landmarks[0, 0] == person[0, 0])
+               for name, person in (("a", a), ("b", b))}
+    # one pose, a little nearer a's place, wearing b's shirt: b is found, a is hidden behind b
+    between = _pose(figure("kneeling", x=0.49), shirt_b)
+    tracked = tracker.update([between], 10 * 33)
+    assert tracked.poses[slot_of[expected_slot]] is between, case
+
+
+def test_people_found_again_after_a_long_gap_return_to_their_own_slots(figure):
+    tracker = PoseTracker()
+    left, right = figure("standing", x=0.3), figure("standing", x=0.7)
+    for step in range(10):
+        tracked = tracker.update([_pose(left, RED_LAB), _pose(right, BLUE_LAB)], step * 33)
+    red_slot = next(i for i, p in enumerate(tracked.poses) if p.appearance is RED_LAB)
+    tracker.update([], 2000)  # both gone for longer than max_gap_s: both slots free
+    for order in ((0, 1), (1, 0)):  # they come back having changed places, in either detection order
+        back = [_pose(left, BLUE_LAB), _pose(right, RED_LAB)]
+        tracked = tracker.update([back[k] for k in order], 4000 + 33 * order[0])
+        assert tracked.poses[red_slot].appearance is RED_LAB
+
+
+@pytest.mark.parametrize(("max_likeness", "ghost_kept"),
+                         [(DEFAULT_TRACKER_SETTINGS.appearance_max_likeness, False), (1.1, True)])
+def test_a_pose_wearing_the_other_persons_shirt_is_not_given_to_this_person(figure, max_likeness, ghost_kept):
+    # a pose assembled over b's torso where a was: geometry alone hands it to a's slot
+    a, b = figure("kneeling", x=0.4), figure("kneeling", x=0.6)
+    tracker = PoseTracker(replace(DEFAULT_TRACKER_SETTINGS, appearance_max_likeness=max_likeness))
+    for step in range(10):
+        tracked = tracker.update([_pose(a, RED_LAB), _pose(b, BLUE_LAB)], step * 33)
+    slot_a = next(i for i, p in enumerate(tracked.poses) if p.appearance is RED_LAB)
+    ghost = _pose(a, BLUE_LAB)
+    tracked = tracker.update([ghost, _pose(b, BLUE_LAB)], 10 * 33)
+    assert (tracked.poses[slot_a] is ghost) == ghost_kept

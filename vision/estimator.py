@@ -22,11 +22,12 @@ Why each part exists:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from vision.appearance import colours_differ, torso_colour_lab
 from vision.landmarks import NUM_LANDMARKS, Landmark
 
 _L = Landmark
@@ -136,6 +137,8 @@ class Pose:
     landmarks: np.ndarray  # float32 (33, 4): x, y normalised to the image, z, visibility
     world: np.ndarray  # float32 (33, 3) metres, hip-centred
     redetected: bool = False
+    # median CIE Lab colour of the torso (vision/appearance.py), None until measured or when hidden
+    appearance: np.ndarray | None = None
 
     @property
     def size(self) -> float:
@@ -327,39 +330,13 @@ def _draw_bodies(target: np.ndarray, poses: list[Pose], colour, grow_frac: float
         cv2.polylines(target, [torso], True, colour, limb_px)
 
 
-def torso_colour_lab(image_rgb: np.ndarray, pose: Pose, shrink: float = 0.3,
-                     min_pixels: int = 10) -> np.ndarray | None:
-    """Median CIE Lab colour (OpenCV's 8-bit scale) inside the pose's torso (shoulders and hips, shrunk by
-    `shrink` toward its centre so the arms and the background stay out), or None when too few pixels."""
-    import cv2
-
-    height, width = image_rgb.shape[:2]
-    corners = pose.landmarks[[_L.LEFT_SHOULDER, _L.RIGHT_SHOULDER, _L.RIGHT_HIP, _L.LEFT_HIP], :2]
-    corners = corners * np.array([width, height], dtype=np.float32)
-    if not np.isfinite(corners).all():
-        return None
-    centre = corners.mean(axis=0)
-    corners = centre + (corners - centre) * (1.0 - shrink)
-    x0, y0 = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, [width - 1, height - 1])
-    x1, y1 = np.clip(np.ceil(corners.max(axis=0)).astype(int) + 1, 1, [width, height])
-    if x1 <= x0 or y1 <= y0:
-        return None
-    inside = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
-    cv2.fillConvexPoly(inside, (corners - [x0, y0]).round().astype(np.int32), 1)
-    pixels = cv2.cvtColor(np.ascontiguousarray(image_rgb[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB)[inside > 0]
-    if len(pixels) < min_pixels:
-        return None
-    return np.median(pixels.astype(np.float32), axis=0)
-
-
 def dressed_differently(a: Pose, b: Pose, image_rgb: np.ndarray | None, min_distance: float) -> bool:
     """Whether two overlapping poses wear clearly different colours on their torsos: two people standing
     close, not one person found twice (whose torso is the same pixels). False when it cannot be told."""
     if image_rgb is None or min_distance <= 0:
         return False
-    colour_a, colour_b = torso_colour_lab(image_rgb, a), torso_colour_lab(image_rgb, b)
-    return (colour_a is not None and colour_b is not None
-            and float(np.linalg.norm(colour_a - colour_b)) > min_distance)
+    return colours_differ(torso_colour_lab(image_rgb, a.landmarks), torso_colour_lab(image_rgb, b.landmarks),
+                          min_distance)
 
 
 def fraction_on_mask(pose: Pose, mask: np.ndarray, min_visibility: float = 0.5) -> float:
@@ -495,6 +472,8 @@ class PoseEstimator:
             started = time.perf_counter()
             self._crop_redetect(rgb, t_ms, detection)
             detection.redetection_ms += (time.perf_counter() - started) * 1000.0
+        detection.poses = [replace(pose, appearance=torso_colour_lab(rgb, pose.landmarks))
+                           for pose in detection.poses]
         self._previous = list(detection.poses)
         found_all = len(detection.poses) >= self.settings.num_poses
         self._all_seen_frames = self._all_seen_frames + 1 if found_all else 0

@@ -9,6 +9,12 @@ two touch or cross: their boxes overlap but their heads, hips and feet do not.
 A slot that loses its person keeps the identity for `max_gap_s` (the gate widens with the gap), so a short
 loss is bridged instead of starting a new person. After that the slot is free, and a newcomer may claim it
 only if it is not much smaller than the other person (a bystander in the background is not our partner).
+
+Where the two people dress differently, each slot also remembers its person's torso colour
+(vision/appearance.py) and a pose that looks like the other person costs more: when the two are in contact
+a pose can lie about as near to either skeleton, and the clothes then say whose it is. The memory outlives a
+loss, so a person found again after a long gap returns to their own slot. Where the two dress alike the cue
+is off and geometry alone decides.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vision.appearance import likeness_to_other
 from vision.estimator import Pose, pose_extent
 from vision.landmarks import NUM_LANDMARKS
 
@@ -37,6 +44,18 @@ class TrackerSettings:
     min_visibility: float = 0.3  # landmarks below this do not count in the matching cost
     velocity_smoothing: float = 0.5  # weight of the newest velocity estimate
     max_prediction_s: float = 0.3  # extrapolate motion at most this far
+    # Appearance: cost added (in the matching cost's units) to giving a slot a pose whose torso looks wholly
+    # like the other person's (0 = off); the cue acts only while the remembered colours of the two people
+    # are this far apart (Lab units); a seen person's colour is learnt at this rate per frame, and only from
+    # a pose matched this confidently (cost) and not already more like the other person.
+    appearance_weight: float = 0.5
+    appearance_min_separation: float = 25.0
+    appearance_learning_rate: float = 0.1
+    appearance_learn_max_cost: float = 0.3
+    # A pose at least this like the other person is never given to this slot (above 1 = off). Measured with
+    # each clip's true shirt colours: none of the 67,312 poses within 0.1 × size of one body of the 57
+    # evaluation clips reaches 0.9, while 2.4 % of those over 0.25 × size from both (assembled from both) do.
+    appearance_max_likeness: float = 0.9
 
 
 DEFAULT_TRACKER_SETTINGS = TrackerSettings()
@@ -48,6 +67,7 @@ class _Slot:
     velocity: np.ndarray | None = None  # (33, 2) normalised units per second
     last_t_ms: int | None = None
     size: float = 0.0
+    appearance: np.ndarray | None = None  # remembered torso colour (Lab); kept when the slot is freed
 
     def is_free(self, t_ms: int, max_gap_s: float) -> bool:
         return self.last_t_ms is None or (t_ms - self.last_t_ms) / 1000.0 > max_gap_s
@@ -68,11 +88,18 @@ class PoseTracker:
         s = self.settings
         n_slots = len(self._slots)
         costs = np.full((n_slots, len(poses)), np.inf)
+        likeness = np.zeros((n_slots, len(poses)))
         for i, slot in enumerate(self._slots):
+            other = self._slots[(i + 1) % n_slots]
             for j, pose in enumerate(poses):
                 costs[i, j] = self._cost(slot, pose, t_ms)
+                likeness[i, j] = likeness_to_other(pose.appearance, slot.appearance, other.appearance,
+                                                   s.appearance_min_separation)
+        penalties = s.appearance_weight * likeness
+        blocked = likeness >= s.appearance_max_likeness
+        penalised = np.where(blocked, np.inf, costs + penalties)
 
-        choice = _best_assignment(costs, [pose.size for pose in poses])
+        choice = _best_assignment(penalised, [pose.size for pose in poses], penalties)
         assigned: list[Pose | None] = []
         assigned_costs: list[float | None] = []
         for i, j in enumerate(choice):
@@ -81,16 +108,18 @@ class PoseTracker:
                 assigned_costs.append(None)
                 continue
             cost = costs[i, j]
-            self._observe(self._slots[i], poses[j], t_ms)
+            known = not np.isnan(cost)
+            learn = known and cost <= s.appearance_learn_max_cost and likeness[i, j] < 0.5
+            self._observe(self._slots[i], poses[j], t_ms, learn_appearance=learn)
             assigned.append(poses[j])
-            assigned_costs.append(None if np.isnan(cost) else float(cost))
+            assigned_costs.append(float(cost) if known else None)
         # a newcomer may not claim a free slot if it is much smaller than the other (present) person
         for i, j in enumerate(choice):
             if j is None or assigned_costs[i] is not None:
                 continue
             others = [p.size for k, p in enumerate(assigned) if k != i and p is not None]
             if others and poses[j].size < s.min_newcomer_size_ratio * max(others):
-                self._slots[i] = _Slot()
+                self._slots[i] = _Slot(appearance=self._slots[i].appearance)
                 assigned[i] = None
         return TrackedFrame(tuple(assigned), tuple(assigned_costs))
 
@@ -115,8 +144,15 @@ class PoseTracker:
             return gate
         return float("inf")
 
-    def _observe(self, slot: _Slot, pose: Pose, t_ms: int) -> None:
+    def _observe(self, slot: _Slot, pose: Pose, t_ms: int, learn_appearance: bool) -> None:
         s = self.settings
+        colour = pose.appearance
+        if colour is not None and np.isfinite(colour).all():
+            if slot.appearance is None:
+                slot.appearance = np.asarray(colour, dtype=np.float32)
+            elif learn_appearance:
+                rate = s.appearance_learning_rate
+                slot.appearance = (1 - rate) * slot.appearance + rate * colour
         if slot.landmarks is not None and slot.last_t_ms is not None and t_ms > slot.last_t_ms:
             dt_s = (t_ms - slot.last_t_ms) / 1000.0
             if dt_s <= s.max_gap_s:
@@ -169,12 +205,14 @@ def drop_short_runs(landmarks: np.ndarray, world: np.ndarray | None, min_run_fra
     return landmarks, world
 
 
-def _best_assignment(costs: np.ndarray, sizes: list[float]) -> tuple[int | None, ...]:
+def _best_assignment(costs: np.ndarray, sizes: list[float],
+                     newcomer_costs: np.ndarray | None = None) -> tuple[int | None, ...]:
     """Per slot the pose index (or None): most people re-found, then most matches, then the lowest cost,
-    then the largest newcomers.
+    then newcomers that look most like whom their slot last held, then the largest newcomers.
 
-    costs: (slots, poses), NaN = free slot (anyone may claim it), inf = not allowed. Exhaustive, since there
-    are two slots and a handful of poses.
+    costs: (slots, poses), NaN = free slot (anyone may claim it), inf = not allowed; newcomer_costs: the
+    appearance costs, which rank newcomers on free slots. Exhaustive, since there are two slots and a
+    handful of poses.
     """
     n_slots, n_poses = costs.shape
     best_key: tuple[float, ...] | None = None
@@ -188,8 +226,11 @@ def _best_assignment(costs: np.ndarray, sizes: list[float]) -> tuple[int | None,
             continue
         total_cost = sum(float(costs[i, j]) for i, j in pairs if not np.isnan(costs[i, j]))
         known = sum(1 for i, j in pairs if not np.isnan(costs[i, j]))
-        newcomer_size = sum(sizes[j] for i, j in pairs if np.isnan(costs[i, j]))
-        key = (-known, -len(pairs), round(total_cost, 9), -newcomer_size)
+        newcomers = [(i, j) for i, j in pairs if np.isnan(costs[i, j])]
+        newcomer_size = sum(sizes[j] for i, j in newcomers)
+        newcomer_cost = (0.0 if newcomer_costs is None
+                         else sum(float(newcomer_costs[i, j]) for i, j in newcomers))
+        key = (-known, -len(pairs), round(total_cost, 9), round(newcomer_cost, 9), -newcomer_size)
         if best_key is None or key < best_key:
             best_key, best = key, choice
     return best
