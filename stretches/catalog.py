@@ -167,7 +167,7 @@ HOLD_SHORT = Check(
     description=(
         "Seconds a hold fell short of the stretch's minimum hold time (judged when the hold is released; "
         "a hold cut off by the end of the recording, or whose start or end the camera did not see, is not "
-        "judged)."
+        "judged: the camera must have seen the client out of the stretch before it, and kept them in view)."
     ),
     metric=None,
     default_threshold=2.0,

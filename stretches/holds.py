@@ -16,6 +16,9 @@ engage angle with hysteresis, and its angular speed (steady below `steady_deg_s`
   of the entry's excursion), found from the angle history when the hold closes: the speed test that
   gates warnings lags a real release by a fraction of a second.
 - approach / release → rest: outside the engage zone and steady for `settle_s`.
+- A hold is judged short only if its whole length was seen: the client was seen outside the stretch before
+  it (for `release_confirm_s`, since the recording began or the camera last lost them past `max_gap_s`) and
+  the camera did not lose them before its release. Otherwise it is incomplete: it may have been longer.
 """
 
 from __future__ import annotations
@@ -126,6 +129,11 @@ class HoldMachine:
     )
     # The camera lost the client during the last hold: until the next rest, a hold's start was not seen.
     after_gap: bool = False
+    # The client has been seen outside the stretch (for `release_confirm_s`: a dip of a frame or two is
+    # noise) since the recording began or the camera last lost them for longer than `max_gap_s`: only
+    # then was the way into the next hold seen, and its length known.
+    out_seen: bool = False
+    out_zone_since_s: float | None = None
     hold_start_unseen: bool = False
     # Main-angle history of the current approach and hold: (t, angle, in_hold) chunks, for the record's times.
     history: list[tuple[np.ndarray, np.ndarray, bool]] = field(default_factory=list)
@@ -148,9 +156,29 @@ class HoldMachine:
         Closed holds are appended to `self.holds`.
         """
         n = t_s.shape[0]
+        if n > 1 and zone != ZONE_HIDDEN:
+            # frames further apart than max_gap_s lose sight of the client between them: feed the run in
+            # pieces cut there, as the live path (one frame at a time) sees it
+            cuts = np.flatnonzero(np.diff(t_s) > self.params.max_gap_s) + 1
+            if cuts.size:
+                pieces = np.split(np.arange(n), cuts)
+                return np.concatenate([self.feed(t_s[k], zone, motion, None if side is None else side[k],
+                                                 None if angle is None else angle[k]) for k in pieces])
         phases = np.empty(n, dtype=np.int8)
         if n and self.first_t_s is None:
             self.first_t_s = float(t_s[0])
+        if n and zone != ZONE_HIDDEN:
+            lost_s = None if self.last_seen_s is None else float(t_s[0]) - self.last_seen_s
+            if lost_s is not None and lost_s > self.params.max_gap_s:
+                self.out_seen = False
+                self.out_zone_since_s = None
+            if zone != ZONE_OUT:
+                self.out_zone_since_s = None
+            else:
+                if self.out_zone_since_s is None:
+                    self.out_zone_since_s = float(t_s[0])
+                if float(t_s[-1]) - self.out_zone_since_s >= self.params.release_confirm_s:
+                    self.out_seen = True
         i = 0
         while i < n:
             before = self.state
@@ -279,8 +307,8 @@ class HoldMachine:
         self.settle_since_s = None
 
     def _start_seen(self) -> bool:
-        """Whether the camera saw the current hold begin (not right after losing the client, nor already
-        under way as the recording began)."""
+        """Whether the camera saw the current hold begin: the client was seen outside the stretch before it
+        (not only after the camera lost them, nor already under way as the recording began)."""
         return not self.hold_start_unseen and not self._started_with_recording()
 
     def _started_with_recording(self) -> bool:
@@ -347,7 +375,7 @@ class HoldMachine:
                 def to_hold() -> None:
                     self.state = HOLD
                     self.hold_start_s = t_i
-                    self.hold_start_unseen = self.after_gap
+                    self.hold_start_unseen = self.after_gap or not self.out_seen
                     self.last_steady_s = t_i
                     self.side_left = self.side_right = 0
                     self.settle_since_s = None

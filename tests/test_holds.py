@@ -218,6 +218,27 @@ def test_a_hold_cut_by_losing_sight_of_the_client_is_not_judged_short():
     assert [h.status for h in holds] == ["incomplete", "incomplete"]
 
 
+@pytest.mark.parametrize(
+    ("case", "hidden_s", "status"),
+    [
+        ("seen resting before the entry", None, "short"),
+        ("hidden from the start until already in the stretch", (0.0, 6.5), "incomplete"),
+        ("seen resting, then lost past the gap allowance until in the stretch", (2.0, 6.5), "incomplete"),
+        ("seen resting, lost for less than the gap allowance during the entry", (4.0, 5.5), "short"),
+        ("unseen until the entry began, seen through it", (0.0, 2.7), "short"),
+        ("unseen but for a 0.2 s glimpse out of the stretch", [(0.0, 2.8), (3.0, 4.8)], "incomplete"),
+    ],
+)
+def test_a_hold_whose_way_in_was_not_seen_is_not_judged_short(case, hidden_s, status):
+    # a 10 s hold against a 30 s target, entry from 3 s to 6 s: short if the camera saw the client out of
+    # the stretch (for release_confirm_s) before it, since the camera last lost them past max_gap_s
+    t = frames(25.0)
+    angle = cycle(t, hold_s=10.0)
+    for start, end in [] if hidden_s is None else hidden_s if isinstance(hidden_s, list) else [hidden_s]:
+        angle[(t >= start) & (t < end)] = np.nan
+    _, holds = run(t, angle)
+    assert [h.status for h in holds] == [status], case
+
 def test_after_a_rest_holds_are_judged_again():
     t = frames(90.0)
     angle = cycle(t, hold_s=20.0)
