@@ -239,6 +239,7 @@ def test_a_hold_whose_way_in_was_not_seen_is_not_judged_short(case, hidden_s, st
     _, holds = run(t, angle)
     assert [h.status for h in holds] == [status], case
 
+
 def test_after_a_rest_holds_are_judged_again():
     t = frames(90.0)
     angle = cycle(t, hold_s=20.0)

@@ -47,11 +47,13 @@ class TrackerSettings:
     # Appearance: cost added (in the matching cost's units) to giving a slot a pose whose torso looks wholly
     # like the other person's (0 = off); the cue acts only while the remembered colours of the two people
     # are this far apart (Lab units); a seen person's colour is learnt at this rate per frame, and only from
-    # a pose matched this confidently (cost) and not already more like the other person.
+    # a pose matched this confidently (cost) that looks less than this like the other person (likeness
+    # 0.5: three quarters of the way from this person's colour to the other's).
     appearance_weight: float = 0.5
     appearance_min_separation: float = 25.0
     appearance_learning_rate: float = 0.1
     appearance_learn_max_cost: float = 0.3
+    appearance_learn_max_likeness: float = 0.5
     # A pose at least this like the other person is never given to this slot (above 1 = off). Measured with
     # each clip's true shirt colours: none of the 67,312 poses within 0.1 × size of one body of the 57
     # evaluation clips reaches 0.9, while 2.4 % of those over 0.25 × size from both (assembled from both) do.
@@ -109,7 +111,8 @@ class PoseTracker:
                 continue
             cost = costs[i, j]
             known = not np.isnan(cost)
-            learn = known and cost <= s.appearance_learn_max_cost and likeness[i, j] < 0.5
+            learn = (known and cost <= s.appearance_learn_max_cost
+                     and likeness[i, j] < s.appearance_learn_max_likeness)
             self._observe(self._slots[i], poses[j], t_ms, learn_appearance=learn)
             assigned.append(poses[j])
             assigned_costs.append(float(cost) if known else None)
