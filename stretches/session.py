@@ -86,7 +86,8 @@ def analyze(
 
         times = StageTimes()
         track = track_video(video, progress=progress, model_path=model_path, times=times, on_frame=on_frame,
-                            estimator_settings=EstimatorSettings(strategy=stretch.pose_strategy))
+                            estimator_settings=EstimatorSettings(strategy=stretch.pose_strategy,
+                                                                 mirror_redetect=stretch.mirror_redetect))
         started = time.perf_counter()
         roles = _roles_for(track, stretch, client)
         track = track.with_roles(_roles_tuple(roles, track.num_people))

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from vision.appearance import colours_differ, torso_colour_lab
-from vision.landmarks import NUM_LANDMARKS, Landmark
+from vision.landmarks import MIRRORED, NUM_LANDMARKS, Landmark
 
 _L = Landmark
 
@@ -47,6 +47,12 @@ class EstimatorSettings:
     redetect_detection_confidence: float = 0.2
     redetect_presence_confidence: float = 0.3
     redetect_backoff_max_frames: int = 8  # after a failed try, wait 1, 2, 4, ... up to this many frames
+    # Also look at the masked frame mirrored left-right when the plain one gives no one new: MediaPipe's
+    # person detector is not mirror-symmetric, and on frames where the pipeline had one person the mirrored
+    # masked frame often gave back the missing one. Off by default: it helps only where the two bodies are
+    # mostly apart in the image; where they overlap it also returns poses assembled over both (per stretch:
+    # MIRROR_REDETECT in stretches/catalog.py; measured in benchmarks/accuracy.md, session 10).
+    mirror_redetect: bool = False
     # "limbs" paints the found body (thick bones, torso, head) and leaves a person lying under it visible
     # (rendered supine_twist: both people on 95% of frames against 32% with "hull"); "hull" suits small
     # people standing apart (letterboxed footage: 100% against 92%). People in contact are the product's
@@ -375,6 +381,9 @@ class PoseEstimator:
                         if main and settings.strategy == "auto" else None)
         self._single_frames_left = 0
         self._second = self._create(video_mode=True, second=True) if rest and settings.redetect else None
+        self._mirror = (self._create(video_mode=True, second=True)
+                        if rest and settings.redetect and settings.mirror_redetect else None)
+        self._mirror_had_person = False  # the mirror landmarker found someone on its last try: ask it first
         self._last_t_ms = -1
         self._redetect_wait_frames = 0
         self._redetect_backoff_frames = 1
@@ -438,7 +447,6 @@ class PoseEstimator:
 
     def complete(self, rgb: np.ndarray, t_ms: int, detection: Detection) -> Detection:
         """Re-detection of whoever the main pass missed (masked frame, then a crop); updates `detection`."""
-        import mediapipe as mp
 
         height, width = rgb.shape[:2]
         self._last_redetected = None
@@ -455,11 +463,8 @@ class PoseEstimator:
                 else:
                     masked = mask_people(rgb, detection.poses, self.settings.mask_grow_frac,
                                          self.settings.mask_style)
-                image = mp.Image(image_format=mp.ImageFormat.SRGB, data=masked)
-                result = self._second.detect_for_video(image, t_ms)
                 before = len(detection.poses)
-                self._accept(_poses_from_result(result, redetected=True), (width, height), detection, mask,
-                             rgb=rgb, previous=self._distinct_previous())
+                self._redetect_masked(masked, t_ms, detection, mask, rgb)
                 if len(detection.poses) > before:
                     self._redetect_backoff_frames = 1
                     self._last_redetected = detection.poses[-1]
@@ -478,6 +483,35 @@ class PoseEstimator:
         found_all = len(detection.poses) >= self.settings.num_poses
         self._all_seen_frames = self._all_seen_frames + 1 if found_all else 0
         return detection
+
+    def _redetect_masked(self, masked: np.ndarray, t_ms: int, detection: Detection,
+                         mask: np.ndarray | None, rgb: np.ndarray) -> None:
+        """The re-detection landmarker on the masked frame, then, if it found no one new, the mirror one on
+        the frame mirrored (the mirror one first while it follows someone: they are likely still there)."""
+        import mediapipe as mp
+
+        height, width = rgb.shape[:2]
+        previous = self._distinct_previous()
+        tries = [False, True] if self._mirror is not None else [False]
+        if self._mirror_had_person:
+            tries.reverse()
+        for mirrored in tries:
+            before = len(detection.poses)
+            if mirrored:
+                flipped = np.ascontiguousarray(masked[:, ::-1])
+                result = self._mirror.detect_for_video(
+                    mp.Image(image_format=mp.ImageFormat.SRGB, data=flipped), t_ms)
+                candidates = [mirror_pose(pose) for pose in _poses_from_result(result, redetected=True)]
+            else:
+                result = self._second.detect_for_video(
+                    mp.Image(image_format=mp.ImageFormat.SRGB, data=masked), t_ms)
+                candidates = _poses_from_result(result, redetected=True)
+            self._accept(candidates, (width, height), detection, mask, rgb=rgb, previous=previous)
+            found = len(detection.poses) > before
+            if mirrored:
+                self._mirror_had_person = found
+            if found:
+                return
 
     def _crop_redetect(self, rgb: np.ndarray, t_ms: int, detection: Detection) -> None:
         """Remember who went missing; while they are missing, look for them round where they were."""
@@ -556,16 +590,27 @@ class PoseEstimator:
                 detection.rejected.append((pose, problem))
 
     def close(self) -> None:
-        for landmarker in (self._video, self._second, self._single, self._crop):
+        for landmarker in (self._video, self._second, self._single, self._crop, self._mirror):
             if landmarker is not None:
                 landmarker.close()
-        self._video = self._second = self._single = self._crop = None
+        self._video = self._second = self._single = self._crop = self._mirror = None
 
     def __enter__(self) -> PoseEstimator:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def mirror_pose(pose: Pose) -> Pose:
+    """A pose found on the left-right mirrored image, back in the image's own frame: x flipped, and each
+    left landmark swapped with its right twin (the mirror image's left hand is the person's right)."""
+    order = list(MIRRORED)
+    landmarks = pose.landmarks[order].copy()
+    landmarks[:, 0] = 1.0 - landmarks[:, 0]
+    world = pose.world[order].copy()
+    world[:, 0] = -world[:, 0]
+    return replace(pose, landmarks=landmarks, world=world)
 
 
 def _poses_from_result(result, redetected: bool) -> list[Pose]:
