@@ -10,6 +10,9 @@ Why each part exists:
   because once it has found the second person it follows them from frame to frame with the landmark model
   alone, skipping the detector, so keeping the second person costs about one landmark pass, not a full
   detection. A failed re-detection backs off for a few frames so a scene with truly one person costs little.
+- Where it is switched on (per stretch), the masked frame is also searched mirrored left-right by a
+  landmarker of its own (VIDEO mode, one pose): MediaPipe's person detector is not mirror-symmetric and
+  finds there people it missed on the plain frame.
 - A person lost after being seen (typically one lying behind or under the other) is looked for in a crop
   round where they were last seen, with the people found masked, by a third VIDEO-mode landmarker: in the
   crop they fill the detector's input, so it finds people it misses on the whole frame. Only while someone
@@ -446,8 +449,8 @@ class PoseEstimator:
         return rgb, t_ms, detection
 
     def complete(self, rgb: np.ndarray, t_ms: int, detection: Detection) -> Detection:
-        """Re-detection of whoever the main pass missed (masked frame, then a crop); updates `detection`."""
-
+        """Re-detection of whoever the main pass missed (masked frame, also mirrored with `mirror_redetect`,
+        then a crop); updates `detection`."""
         height, width = rgb.shape[:2]
         self._last_redetected = None
         if self._second is not None and len(detection.poses) < self.settings.num_poses:
