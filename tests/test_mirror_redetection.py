@@ -46,11 +46,14 @@ def test_mirroring_twice_gives_the_pose_back():
 
 
 def test_a_person_facing_the_camera_keeps_their_left_shoulder_on_the_image_right():
-    # facing the camera, a person's left shoulder is at larger x; found mirrored, it must stay there
-    pose = _pose()
-    landmarks = pose.landmarks.copy()
+    # Facing the camera, a person's left shoulder is at larger x, in the image and in its mirror image
+    # alike: the detector labels the mirror's shoulder at 0.6 "left". Brought back, the left shoulder must
+    # again be at larger x (flipping x alone would put it at 0.4).
+    found_in_mirror = _pose()
+    landmarks = found_in_mirror.landmarks.copy()
     landmarks[L.LEFT_SHOULDER, 0], landmarks[L.RIGHT_SHOULDER, 0] = 0.6, 0.4
-    back = mirror_pose(mirror_pose(Pose(landmarks, pose.world)))
+    back = mirror_pose(Pose(landmarks, found_in_mirror.world))
+    assert np.isclose(back.landmarks[L.LEFT_SHOULDER, 0], 0.6)
     assert back.landmarks[L.LEFT_SHOULDER, 0] > back.landmarks[L.RIGHT_SHOULDER, 0]
 
 

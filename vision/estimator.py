@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from vision.appearance import colours_differ, torso_colour_lab
-from vision.landmarks import MIRRORED, NUM_LANDMARKS, Landmark
+from vision.landmarks import NUM_LANDMARKS, Landmark, reflect_left_right
 
 _L = Landmark
 
@@ -608,12 +608,8 @@ class PoseEstimator:
 def mirror_pose(pose: Pose) -> Pose:
     """A pose found on the left-right mirrored image, back in the image's own frame: x flipped, and each
     left landmark swapped with its right twin (the mirror image's left hand is the person's right)."""
-    order = list(MIRRORED)
-    landmarks = pose.landmarks[order].copy()
-    landmarks[:, 0] = 1.0 - landmarks[:, 0]
-    world = pose.world[order].copy()
-    world[:, 0] = -world[:, 0]
-    return replace(pose, landmarks=landmarks, world=world)
+    return replace(pose, landmarks=reflect_left_right(pose.landmarks, about_x=0.5),
+                   world=reflect_left_right(pose.world))
 
 
 def _poses_from_result(result, redetected: bool) -> list[Pose]:

@@ -2,6 +2,8 @@
 
 from enum import IntEnum
 
+import numpy as np
+
 NUM_LANDMARKS = 33
 
 
@@ -53,6 +55,16 @@ def _mirror_of(landmark: Landmark) -> Landmark:
 
 # Per landmark index, the index of the same landmark on the other side of the body (the nose is its own).
 MIRRORED: tuple[int, ...] = tuple(int(_mirror_of(lm)) for lm in Landmark)
+
+
+def reflect_left_right(points: np.ndarray, about_x: float = 0.0) -> np.ndarray:
+    """Points (..., 33, D) reflected in the vertical line x = about_x, each landmark taking its twin's place:
+    the same body seen in a mirror, its left hand where the right was."""
+    reflected = points[..., list(MIRRORED), :].copy()
+    reflected[..., 0] *= -1.0
+    if about_x:
+        reflected[..., 0] += 2.0 * about_x
+    return reflected
 
 # Bones drawn for a skeleton, as (from, to) landmark pairs.
 SKELETON_EDGES: tuple[tuple[Landmark, Landmark], ...] = (

@@ -16,7 +16,7 @@ from stretches.synthetic.observe import SensorNoise, observe
 from stretches.synthetic.skeleton import BODY_SIZES, BodySize
 from stretches.synthetic.timeline import Phases, constant_speed_ramp, ramp, window
 from vision.errors import StretchGuardError
-from vision.landmarks import MIRRORED, NUM_LANDMARKS
+from vision.landmarks import NUM_LANDMARKS, reflect_left_right
 from vision.track import Track
 
 ROLES = ("client", "partner")
@@ -123,13 +123,6 @@ def _common_faults(motion: StretchMotion) -> dict[str, FaultSpec]:
     return common
 
 
-def _mirror_left_right(scene: np.ndarray) -> np.ndarray:
-    """The same take done on the other side: reflect scene x and swap left/right landmark labels."""
-    mirrored = scene.copy()
-    mirrored[..., 0] *= -1.0
-    return mirrored[..., list(MIRRORED), :]
-
-
 def _default_camera_height(stretch_id: str) -> str:
     return "low" if POSTURES[stretch_id][0] in ("supine", "prone") else "mid"
 
@@ -197,7 +190,7 @@ def simulate(scenario: Scenario) -> SyntheticSession:
     client, partner = motion.stage(cue, scenario.client_body, scenario.partner_body)
     scene = np.stack([client, partner], axis=1)
     if side == "left":
-        scene = _mirror_left_right(scene)
+        scene = reflect_left_right(scene)  # the same take done on the other side
 
     camera = scenario.camera
     if camera is None:
