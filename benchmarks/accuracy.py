@@ -42,6 +42,7 @@ DEFAULT_WORK_DIR = Path.home() / ".cache" / "stretchguard" / "accuracy"
 TARGET_RECALL = 0.90
 TARGET_FALSE_PER_MIN = 0.5
 TARGET_BOTH_FOUND = 0.98
+MODEL_VARIANT_FILE = "model_variant"  # which PoseLandmarker variant made a run
 MODEL_RUNS = "model_runs"  # --model-landmarks: checks on the kinematic model's landmarks, not MediaPipe's
 VIEWS = ((0.0, "auto"), (25.0, "auto"), (-30.0, "mid"), (0.0, "high"), (15.0, "low"),
          (-15.0, "high"), (30.0, "mid"), (-20.0, "auto"))
@@ -157,8 +158,11 @@ def clip_video(clip: EvalClip, work: Path) -> Path:
     return (SAMPLES_DIR if clip.sample else work / "clips") / f"{clip.name}.mp4"
 
 
-def run_clip(clip: EvalClip, work: Path, rerun_analysis: bool = False) -> dict:
-    """Render (cached; samples come from sample_videos/) and analyze (cached) one clip; returns timings."""
+def run_clip(clip: EvalClip, work: Path, rerun_analysis: bool = False, model_variant: str = "full") -> dict:
+    """Render (cached; samples come from sample_videos/) and analyze (cached) one clip; returns timings.
+
+    A run made with another landmark model variant counts as stale (runs/<clip>/model_variant, absent = full).
+    """
     from stretches.render_clip import TRUTH_JSON_SUFFIX
     from stretches.samples import build_samples, render_session_clip
     from stretches.session import analyze
@@ -186,11 +190,14 @@ def run_clip(clip: EvalClip, work: Path, rerun_analysis: bool = False) -> dict:
                                 meta={"eval_clip": clip.name})
             spec_path.write_text(spec)
             timings["render_s"] = round(time.time() - started, 1)
+    variant_file = runs_dir / MODEL_VARIANT_FILE
+    run_variant = variant_file.read_text().strip() if variant_file.is_file() else "full"
     stale = (runs_dir / "events.json").is_file() and (
-        (runs_dir / "events.json").stat().st_mtime < video.stat().st_mtime)
+        (runs_dir / "events.json").stat().st_mtime < video.stat().st_mtime or run_variant != model_variant)
     if fresh or stale or rerun_analysis or not (runs_dir / "events.json").is_file():
         started = time.time()
-        analyze(video, clip.stretch_id, runs_dir, write_video=False)
+        analyze(video, clip.stretch_id, runs_dir, write_video=False, model_variant=model_variant)
+        variant_file.write_text(model_variant + "\n")
         timings["analyze_s"] = round(time.time() - started, 1)
     return timings
 
@@ -425,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="takes of each stretch's own faults (1: the samples and one eval_ clip each)")
     parser.add_argument("--jobs", type=int, default=1, help="clips rendered/analyzed in parallel")
     parser.add_argument("--rerun-analysis", action="store_true", help="re-run analyze on cached clips")
+    parser.add_argument("--variant", default="full", choices=("lite", "full", "heavy"),
+                        help="PoseLandmarker variant for analyze (runs made with another are redone)")
     parser.add_argument("--rescore", action="store_true",
                         help="re-evaluate the checks on the cached tracks (after an engine change) and score")
     parser.add_argument("--only", nargs="*", help="clip names (see --list)")
@@ -462,12 +471,12 @@ def main(argv: list[str] | None = None) -> int:
             rescore_clip(clip, args.work)
     elif args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
-            futures = [pool.submit(run_clip, c, args.work, args.rerun_analysis) for c in clips]
+            futures = [pool.submit(run_clip, c, args.work, args.rerun_analysis, args.variant) for c in clips]
             for future in futures:
                 print(future.result(), flush=True)
     else:
         for clip in clips:
-            print(run_clip(clip, args.work, args.rerun_analysis), flush=True)
+            print(run_clip(clip, args.work, args.rerun_analysis, args.variant), flush=True)
     result = score(clips, args.work, runs)
     result["elapsed_s"] = round(time.time() - started, 1)
     table = format_table(result)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from vision.atomic import write_text_atomic
 from vision.errors import StretchGuardError
+from vision.model import VARIANTS
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -52,7 +53,7 @@ def _build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     model = commands.add_parser("model", help="find, download or build the PoseLandmarker bundle")
-    model.add_argument("--variant", default="full", choices=("lite", "full", "heavy"))
+    model.add_argument("--variant", default="full", choices=VARIANTS)
     model.add_argument("--model", dest="model_path", metavar="PATH", help="use this .task bundle")
     model.add_argument("--path", action="store_true", help="print only the bundle path")
     model.set_defaults(handler=_cmd_model)
@@ -67,6 +68,8 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="who is the client (default: from posture)")
     analyze.add_argument("--no-video", action="store_true", help="skip annotated.mp4")
     analyze.add_argument("--model", dest="model_path", metavar="PATH", help="use this .task bundle")
+    analyze.add_argument("--variant", default="full", choices=VARIANTS,
+                         help="landmark model when --model is not given: heavy is about 2.3x slower")
     analyze.set_defaults(handler=_cmd_analyze)
 
     check = commands.add_parser("check", help="print the events JSON of a saved track (no inference)")
@@ -135,7 +138,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     thresholds = _load_thresholds(args.thresholds)
     with _FrameProgressBar("analyze") as progress:
         result = analyze(args.video, args.stretch, out_dir, thresholds=thresholds, client=args.client,
-                         write_video=not args.no_video, progress=progress, model_path=args.model_path)
+                         write_video=not args.no_video, progress=progress, model_path=args.model_path,
+                         model_variant=args.variant)
     print(f"track:  {result.track_path}")
     print(f"events: {result.events_path}")
     if result.video_path is not None:

@@ -47,6 +47,7 @@ def analyze(
     progress: Progress | None = None,
     model_path: str | os.PathLike | None = None,
     stage_ms: dict[str, float] | None = None,
+    model_variant: str = "full",
 ) -> SessionResult:
     """Track both people in `video`, evaluate `stretch_id`, write track.npz, events.json, annotated.mp4.
 
@@ -85,7 +86,8 @@ def analyze(
                 annotator.add(poses.t_ms, poses.landmarks, poses.world)
 
         times = StageTimes()
-        track = track_video(video, progress=progress, model_path=model_path, times=times, on_frame=on_frame,
+        track = track_video(video, progress=progress, model_path=model_path, model_variant=model_variant,
+                            times=times, on_frame=on_frame,
                             estimator_settings=EstimatorSettings(strategy=stretch.pose_strategy,
                                                                  mirror_redetect=stretch.mirror_redetect))
         started = time.perf_counter()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import io
 import shutil
 import socket
 import struct
+import tarfile
 import threading
 import zipfile
 from pathlib import Path
@@ -34,6 +36,7 @@ def isolated(monkeypatch, tmp_path):
     monkeypatch.setenv(model.CACHE_DIR_ENV, str(cache))
     monkeypatch.delenv(model.MODEL_PATH_ENV, raising=False)
     monkeypatch.setenv(model.BASE_URL_ENV, _unused_local_url())
+    monkeypatch.setenv(model.NPM_REGISTRY_ENV, _unused_local_url())
     return cache
 
 
@@ -41,8 +44,14 @@ def isolated(monkeypatch, tmp_path):
 def offline_bundle(tmp_path_factory) -> Path:
     """A bundle built for real from the mediapipe wheel that pip fetches from PyPI."""
     target = tmp_path_factory.mktemp("built") / "pose_landmarker_full.task"
-    model.build_full_bundle_from_wheel(target)
+    model.build_bundle_offline(target, "full")
     return target
+
+
+@pytest.fixture(scope="session")
+def npm_tarball(tmp_path_factory) -> Path:
+    """The pinned @mediapipe/pose tarball, fetched for real from the public npm registry."""
+    return model.download_npm_tarball(tmp_path_factory.mktemp("npm"), registry=model.DEFAULT_NPM_REGISTRY)
 
 
 class _Server:
@@ -68,6 +77,49 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         self.log.append(self.path)
+
+
+def _serve_npm_tarball(root: Path, content: bytes) -> None:
+    path = root / model.NPM_TARBALL_PATH
+    path.parent.mkdir(parents=True)
+    path.write_bytes(content)
+
+
+def _tarball_with(tmp_path: Path, members: dict[str, bytes]) -> Path:
+    path = tmp_path / "pose.tgz"
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def _landmark_model_of(bundle: Path) -> bytes:
+    with zipfile.ZipFile(bundle) as archive:
+        return archive.read(model.LANDMARKS_MEMBER)
+
+
+def _detect_t_pose(bundle: Path, footage) -> list:
+    """Poses the bundle finds in a real photo of one person standing in a T-pose."""
+    import cv2
+    import mediapipe as mp
+    from mediapipe.tasks.python import vision as mp_vision
+    from mediapipe.tasks.python.core import base_options
+
+    options = mp_vision.PoseLandmarkerOptions(
+        base_options=base_options.BaseOptions(model_asset_path=str(bundle)),
+        running_mode=mp_vision.RunningMode.IMAGE, num_poses=2, min_pose_detection_confidence=0.3)
+    rgb = cv2.cvtColor(cv2.imread(str(footage("yogait_assets_images_test_t5.jpg"))), cv2.COLOR_BGR2RGB)
+    with mp_vision.PoseLandmarker.create_from_options(options) as landmarker:
+        return landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)).pose_landmarks
+
+
+def _assert_one_t_pose(poses: list) -> None:
+    assert len(poses) == 1
+    # arms spread, so the wrists are far wider apart than the shoulders
+    pose = poses[0]
+    assert abs(pose[15].x - pose[16].x) > 2.5 * abs(pose[11].x - pose[12].x)
 
 
 def _serve_layout(root: Path, variant: str, content: bytes) -> None:
@@ -105,21 +157,60 @@ def test_offline_build_has_pinned_members_metadata_and_alignment(offline_bundle)
 
 
 def test_offline_bundle_runs_in_pose_landmarker(offline_bundle, footage):
-    import cv2
-    import mediapipe as mp
-    from mediapipe.tasks.python import vision as mp_vision
-    from mediapipe.tasks.python.core import base_options
+    _assert_one_t_pose(_detect_t_pose(offline_bundle, footage))
 
-    options = mp_vision.PoseLandmarkerOptions(
-        base_options=base_options.BaseOptions(model_asset_path=str(offline_bundle)),
-        running_mode=mp_vision.RunningMode.IMAGE, num_poses=2, min_pose_detection_confidence=0.3)
-    rgb = cv2.cvtColor(cv2.imread(str(footage("yogait_assets_images_test_t5.jpg"))), cv2.COLOR_BGR2RGB)
-    with mp_vision.PoseLandmarker.create_from_options(options) as landmarker:
-        result = landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
-    assert len(result.pose_landmarks) == 1
-    # a T-pose: arms spread, so the wrists are far wider apart than the shoulders
-    pose = result.pose_landmarks[0]
-    assert abs(pose[15].x - pose[16].x) > 2.5 * abs(pose[11].x - pose[12].x)
+
+@pytest.mark.parametrize("variant", ["heavy", "lite"])
+def test_heavy_and_lite_built_offline_from_npm_tarball(isolated, tmp_path, npm_tarball, offline_bundle,
+                                                       footage, monkeypatch, variant):
+    served = tmp_path / "registry"
+    _serve_npm_tarball(served, npm_tarball.read_bytes())
+    stages: list[str] = []
+    with _Server(served) as server:
+        monkeypatch.setenv(model.NPM_REGISTRY_ENV, server.base_url)
+        path = model.ensure_model(variant, progress=lambda stage, done, total: stages.append(stage))
+    assert server.requests == [f"/{model.NPM_TARBALL_PATH}"]
+    assert path == isolated / f"pose_landmarker_{variant}.task"
+    assert [p.name for p in isolated.iterdir()] == [path.name]  # no temp files left
+    assert any("npm" in stage for stage in stages)
+    # a different landmark model from the full bundle's, the same pinned detector
+    landmarks = _landmark_model_of(path)
+    assert landmarks != _landmark_model_of(offline_bundle)
+    npm_sizes_mb = {"lite": (2.5, 3.5), "heavy": (27.0, 29.0)}[variant]
+    assert npm_sizes_mb[0] < len(landmarks) / 1e6 < npm_sizes_mb[1]
+    with zipfile.ZipFile(path) as bundle:
+        detector = bundle.read(model.DETECTOR_MEMBER)
+    assert hashlib.sha256(detector).hexdigest() == model.WHEEL_MEMBERS[model.DETECTOR_MEMBER][1]
+    _assert_one_t_pose(_detect_t_pose(path, footage))
+
+
+def test_npm_tarball_with_wrong_hash_is_refused_and_nothing_cached(isolated, tmp_path, monkeypatch):
+    served = tmp_path / "registry"
+    fake_models = {path: b"TFL3 not the model" for path, _ in model.NPM_LANDMARK_MODELS.values()}
+    fake = _tarball_with(tmp_path, fake_models)
+    _serve_npm_tarball(served, fake.read_bytes())
+    with _Server(served) as server:
+        monkeypatch.setenv(model.NPM_REGISTRY_ENV, server.base_url)
+        with pytest.raises(ModelUnavailableError, match=r"offline build from .* npm .*sha256") as caught:
+            model.ensure_model("heavy")
+    assert "\n" not in str(caught.value)
+    assert not isolated.exists() or list(isolated.iterdir()) == []
+
+
+@pytest.mark.parametrize("members, reason", [
+    ({"package/pose_landmark_heavy.tflite": b"TFL3 tampered"}, "sha256"),
+    ({"package/README.md": b"no models here"}, "has no package/pose_landmark_heavy.tflite"),
+])
+def test_npm_landmark_model_is_checked(tmp_path, members, reason):
+    with pytest.raises(ModelUnavailableError, match=reason):
+        model.read_npm_landmark_model(_tarball_with(tmp_path, members), "heavy")
+
+
+def test_npm_tarball_that_is_not_a_tarball_is_refused(tmp_path):
+    junk = tmp_path / "pose.tgz"
+    junk.write_bytes(b"<html>rate limited</html>")
+    with pytest.raises(ModelUnavailableError, match="not a readable npm tarball"):
+        model.read_npm_landmark_model(junk, "lite")
 
 
 def test_ensure_model_falls_back_to_offline_build_into_cache(isolated):
@@ -146,7 +237,7 @@ def test_download_from_local_server(isolated, tmp_path, offline_bundle, monkeypa
 
 def test_cache_hit_needs_no_network(isolated, offline_bundle):
     isolated.mkdir(parents=True)
-    cached = isolated / "pose_landmarker_lite.task"  # lite cannot be built, so only the cache can answer
+    cached = isolated / "pose_landmarker_lite.task"  # download and npm refuse: only the cache can answer
     shutil.copy(offline_bundle, cached)
     assert model.ensure_model("lite") == cached
 
@@ -240,3 +331,14 @@ def test_cli_model_failure_is_one_line_exit_2(isolated, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len([line for line in err if line.startswith("stretchguard: error:")]) == 1
     assert "Traceback" not in "\n".join(err)
+
+
+def test_cli_analyze_variant_selects_that_bundle(isolated, tmp_path, footage, capsys):
+    # every source refuses, so the error names the bundle analyze asked for — without running inference
+    out = tmp_path / "out"
+    code = cli_main(["analyze", str(footage("pose2sim_multi_cam01.mp4")), "--stretch", "standing_backbend",
+                     "--variant", "heavy", "--no-video", "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no PoseLandmarker 'heavy' bundle" in err and "npm" in err
+    assert not (out / "track.npz").exists()

@@ -4,8 +4,10 @@ The bundle is resolved in this order, first success wins:
 1. an explicit path (`--model PATH` or the STRETCHGUARD_MODEL environment variable): used as is, never copied;
 2. the user cache (`~/.cache/stretchguard/`, or $STRETCHGUARD_CACHE_DIR);
 3. the official download (base URL overridable with $STRETCHGUARD_MODEL_BASE_URL, short timeout);
-4. an offline build of the "full" variant from the two tflite files inside the mediapipe 0.10.x wheel, which
-   pip fetches from PyPI (pinned by sha256, so a changed wheel cannot slip in a different model).
+4. an offline build: the pose detector (and the "full" landmark model) from the mediapipe 0.10.x wheel, which
+   pip fetches from PyPI; the "lite" and "heavy" landmark models from the npm package @mediapipe/pose, which
+   is fetched from the npm registry (overridable with $STRETCHGUARD_NPM_REGISTRY). Every model file is
+   pinned by sha256, so a changed wheel or package cannot slip in a different model.
 
 Everything written to the cache goes through a temporary file and os.replace, so an interrupt never leaves a
 half-written bundle behind. When every step fails, one ModelUnavailableError lists what was tried.
@@ -18,6 +20,7 @@ import os
 import struct
 import subprocess
 import sys
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
@@ -51,6 +54,21 @@ WHEEL_MEMBERS: dict[str, tuple[str, str]] = {
                       "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c"),
     LANDMARKS_MEMBER: ("mediapipe/modules/pose_landmark/pose_landmark_full.tflite",
                        "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f"),
+}
+# The npm package of the legacy MediaPipe Pose web solution (Apache-2.0) ships all three landmark models;
+# the wheel only has "full". Its "full" model is byte-identical to the wheel's.
+NPM_REGISTRY_ENV = "STRETCHGUARD_NPM_REGISTRY"
+DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org"
+NPM_PACKAGE = "@mediapipe/pose@0.5.1675469404"
+NPM_TARBALL_PATH = "@mediapipe/pose/-/pose-0.5.1675469404.tgz"
+NPM_TARBALL_SHA256 = "8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84"
+NPM_TIMEOUT_S = 60.0
+# variant -> (path inside the npm tarball, pinned sha256)
+NPM_LANDMARK_MODELS: dict[str, tuple[str, str]] = {
+    "lite": ("package/pose_landmark_lite.tflite",
+             "f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61"),
+    "heavy": ("package/pose_landmark_heavy.tflite",
+              "59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe"),
 }
 # The landmark model takes RGB pixels scaled to [0, 1]: (pixel - mean) / std.
 LANDMARK_INPUT_MEAN = 0.0
@@ -117,19 +135,21 @@ def ensure_model(
     except ModelUnavailableError as error:
         tried.append(f"download {url} ({error})")
 
-    if variant == "full":
-        try:
-            build_full_bundle_from_wheel(target, progress)
-            return target
-        except ModelUnavailableError as error:
-            tried.append(f"offline build from the {WHEEL_REQUIREMENT} wheel via pip ({error})")
-    else:
-        tried.append(f"offline build (not possible: the mediapipe wheel only holds the 'full' model, "
-                     f"not {variant!r})")
+    try:
+        build_bundle_offline(target, variant, progress)
+        return target
+    except ModelUnavailableError as error:
+        tried.append(f"offline build from {_offline_sources(variant)} ({error})")
+    needs = "PyPI" if variant == "full" else "PyPI and the npm registry"
     raise ModelUnavailableError(
         f"no PoseLandmarker '{variant}' bundle: tried " + "; ".join(tried)
-        + f". Fix: allow access to PyPI or the download, or pass --model PATH (or set {MODEL_PATH_ENV})"
+        + f". Fix: allow access to {needs} or the download, or pass --model PATH (or set {MODEL_PATH_ENV})"
     )
+
+
+def _offline_sources(variant: str) -> str:
+    wheel = f"the {WHEEL_REQUIREMENT} wheel via pip"
+    return wheel if variant == "full" else f"{wheel} and npm {NPM_PACKAGE}"
 
 
 def bundle_problem(path: Path) -> str | None:
@@ -172,46 +192,101 @@ def _atomic_output(target: Path) -> Iterator[Path]:
 
 
 def _download(url: str, target: Path, progress: ModelProgress) -> None:
+    with _atomic_output(target) as tmp:
+        _fetch(url, tmp, progress, DOWNLOAD_TIMEOUT_S)
+        problem = bundle_problem(tmp)
+        if problem:
+            raise ModelUnavailableError(f"downloaded file rejected: {problem}")
+
+
+def _fetch(url: str, dest: Path, progress: ModelProgress, timeout_s: float) -> str:
+    """Stream `url` into `dest`, reporting bytes; returns the sha256 of what was written."""
     stage = f"downloading {url}"
+    digest = hashlib.sha256()
     try:
-        with (
-            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response,
-            _atomic_output(target) as tmp,
-        ):
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
             total = response.headers.get("Content-Length")
             total_bytes = int(total) if total and total.isdigit() else None
             done = 0
             progress(stage, done, total_bytes)
-            with open(tmp, "wb") as out:
+            with open(dest, "wb") as out:
                 while chunk := response.read(DOWNLOAD_CHUNK_BYTES):
                     out.write(chunk)
+                    digest.update(chunk)
                     done += len(chunk)
                     progress(stage, done, total_bytes)
-            problem = bundle_problem(tmp)
-            if problem:
-                raise ModelUnavailableError(f"downloaded file rejected: {problem}")
     except urllib.error.HTTPError as error:
         raise ModelUnavailableError(f"HTTP {error.code}") from None
     except urllib.error.URLError as error:
         raise ModelUnavailableError(str(error.reason)) from None
     except (OSError, ValueError) as error:  # timeouts, resets, malformed URLs
         raise ModelUnavailableError(f"{type(error).__name__}: {error}") from None
+    return digest.hexdigest()
 
 
-def build_full_bundle_from_wheel(target: Path, progress: ModelProgress | None = None) -> None:
-    """Build pose_landmarker_full.task from the tflite files of the mediapipe wheel (fetched with pip)."""
+def build_bundle_offline(target: Path, variant: str = "full", progress: ModelProgress | None = None) -> None:
+    """Build pose_landmarker_<variant>.task from pinned model files on PyPI (and npm for lite/heavy)."""
+    if variant not in VARIANTS:
+        raise ModelUnavailableError(f"unknown model variant {variant!r}; choose one of {', '.join(VARIANTS)}")
     progress = progress or _no_progress
-    with tempfile.TemporaryDirectory(prefix="stretchguard-wheel-") as workdir:
+    with tempfile.TemporaryDirectory(prefix="stretchguard-build-") as workdir:
         wheel = _pip_download_wheel(Path(workdir), progress)
-        progress(f"building {target.name} from {wheel.name}", 0, None)
         members = read_pinned_members(wheel)
-        members[LANDMARKS_MEMBER] = add_image_input_metadata(members[LANDMARKS_MEMBER])
+        source = f"the {WHEEL_REQUIREMENT} wheel"
+        if variant != "full":
+            tarball = download_npm_tarball(Path(workdir), progress)
+            members[LANDMARKS_MEMBER] = read_npm_landmark_model(tarball, variant)
+            source = f"npm {NPM_PACKAGE}"
+        progress(f"building {target.name} from {source}", 0, None)
+        members[LANDMARKS_MEMBER] = add_image_input_metadata(members[LANDMARKS_MEMBER],
+                                                             f"BlazePose GHUM 3D landmarks ({variant}), "
+                                                             f"from {source}.")
         with _atomic_output(target) as tmp:
             write_aligned_bundle(tmp, members)
             problem = bundle_problem(tmp)
             if problem:
                 raise ModelUnavailableError(f"built bundle is unusable: {problem}")
         progress(f"built {target}", 0, None)
+
+
+def npm_tarball_url(registry: str | None = None) -> str:
+    registry = registry or os.environ.get(NPM_REGISTRY_ENV) or DEFAULT_NPM_REGISTRY
+    return f"{registry.rstrip('/')}/{NPM_TARBALL_PATH}"
+
+
+def download_npm_tarball(workdir: Path, progress: ModelProgress | None = None,
+                         registry: str | None = None) -> Path:
+    """Fetch the pinned @mediapipe/pose tarball into `workdir`; refuses any other bytes."""
+    url = npm_tarball_url(registry)
+    tarball = workdir / Path(NPM_TARBALL_PATH).name
+    actual = _fetch(url, tarball, progress or _no_progress, NPM_TIMEOUT_S)
+    if actual != NPM_TARBALL_SHA256:
+        tarball.unlink(missing_ok=True)
+        raise ModelUnavailableError(f"{url} has sha256 {actual[:16]}…, expected {NPM_TARBALL_SHA256[:16]}…")
+    return tarball
+
+
+def read_npm_landmark_model(tarball: Path, variant: str) -> bytes:
+    """The `variant` landmark model from the npm tarball, checked against its pinned sha256."""
+    if variant not in NPM_LANDMARK_MODELS:
+        raise ModelUnavailableError(f"the npm package has no {variant!r} landmark model")
+    member_path, expected_sha256 = NPM_LANDMARK_MODELS[variant]
+    try:
+        with tarfile.open(tarball, "r:gz") as archive:
+            try:
+                member = archive.extractfile(member_path)
+            except KeyError:
+                member = None
+            if member is None:
+                raise ModelUnavailableError(f"{tarball.name} has no {member_path}")
+            data = member.read()
+    except (tarfile.TarError, OSError, EOFError) as error:
+        raise ModelUnavailableError(f"{tarball.name} is not a readable npm tarball ({error})") from None
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected_sha256:
+        raise ModelUnavailableError(
+            f"{member_path} in {tarball.name} has sha256 {actual[:16]}…, expected {expected_sha256[:16]}…")
+    return data
 
 
 def _pip_download_wheel(workdir: Path, progress: ModelProgress) -> Path:
@@ -252,19 +327,19 @@ def read_pinned_members(wheel: Path) -> dict[str, bytes]:
     return members
 
 
-def add_image_input_metadata(tflite: bytes) -> bytes:
+def add_image_input_metadata(tflite: bytes, description: str = "BlazePose GHUM 3D landmarks.") -> bytes:
     """Attach TFLite model metadata saying the input is an RGB image normalised by (x - 0) / 255.
 
-    The PoseLandmarker graph reads this to scale pixels for the landmark model; the legacy wheel ships the
-    model without it. Written with the flatbuffer schema classes that mediapipe itself ships, so no compiled
-    metadata tooling is needed.
+    The PoseLandmarker graph reads this to scale pixels for the landmark model; the legacy wheel and npm
+    package ship the models without it. Written with the flatbuffer schema classes that mediapipe itself
+    ships, so no compiled metadata tooling is needed.
     """
     import flatbuffers
     from mediapipe.tasks.metadata import metadata_schema_py_generated as meta_fb
     from mediapipe.tasks.metadata import schema_py_generated as tflite_fb
 
     model = tflite_fb.ModelT.InitFromObj(tflite_fb.Model.GetRootAsModel(tflite, 0))
-    metadata_bytes = _image_input_metadata(meta_fb, num_outputs=len(model.subgraphs[0].outputs))
+    metadata_bytes = _image_input_metadata(meta_fb, len(model.subgraphs[0].outputs), description)
 
     buffer = tflite_fb.BufferT()
     buffer.data = list(metadata_bytes)
@@ -281,7 +356,7 @@ def add_image_input_metadata(tflite: bytes) -> bytes:
     return bytes(builder.Output())
 
 
-def _image_input_metadata(meta_fb, num_outputs: int) -> bytes:
+def _image_input_metadata(meta_fb, num_outputs: int, description: str) -> bytes:
     import flatbuffers
 
     normalization = meta_fb.NormalizationOptionsT()
@@ -320,7 +395,7 @@ def _image_input_metadata(meta_fb, num_outputs: int) -> bytes:
 
     model_metadata = meta_fb.ModelMetadataT()
     model_metadata.name = "pose_landmarks_detector"
-    model_metadata.description = "BlazePose GHUM 3D landmarks (full), from the mediapipe 0.10.21 wheel."
+    model_metadata.description = description
     model_metadata.subgraphMetadata = [subgraph]
     model_metadata.minParserVersion = "1.0.0"
 

@@ -172,6 +172,7 @@ def track_video(
     path: str | os.PathLike,
     progress: FrameProgress | None = None,
     model_path: str | os.PathLike | None = None,
+    model_variant: str = "full",
     times: StageTimes | None = None,
     on_frame: Callable[[FramePoses], None] | None = None,
     **settings,
@@ -186,7 +187,7 @@ def track_video(
     """
     from vision.model import ensure_model
 
-    model = Path(model_path) if model_path is not None else ensure_model("full")
+    model = Path(model_path) if model_path is not None else ensure_model(model_variant)
     source = open_source(Path(path))
     settings.setdefault("pipelined", True)
     pipeline = PoseFramePipeline(model, **settings)
