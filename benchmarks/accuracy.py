@@ -421,6 +421,8 @@ def format_table(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from vision.model import VARIANTS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK_DIR, help="cache for clips and runs")
     parser.add_argument("--quick", action="store_true", help="only the 22 sample clips")
@@ -432,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="takes of each stretch's own faults (1: the samples and one eval_ clip each)")
     parser.add_argument("--jobs", type=int, default=1, help="clips rendered/analyzed in parallel")
     parser.add_argument("--rerun-analysis", action="store_true", help="re-run analyze on cached clips")
-    parser.add_argument("--variant", default="full", choices=("lite", "full", "heavy"),
+    parser.add_argument("--variant", default="full", choices=VARIANTS,
                         help="PoseLandmarker variant for analyze (runs made with another are redone)")
     parser.add_argument("--rescore", action="store_true",
                         help="re-evaluate the checks on the cached tracks (after an engine change) and score")

@@ -108,8 +108,7 @@ def ensure_model(
     progress: ModelProgress | None = None,
 ) -> Path:
     """Path of a usable PoseLandmarker bundle, provisioning it into the cache when needed."""
-    if variant not in VARIANTS:
-        raise ModelUnavailableError(f"unknown model variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    _require_known_variant(variant)
     progress = progress or _no_progress
     explicit = explicit_path if explicit_path is not None else os.environ.get(MODEL_PATH_ENV) or None
     if explicit is not None:
@@ -145,6 +144,11 @@ def ensure_model(
         f"no PoseLandmarker '{variant}' bundle: tried " + "; ".join(tried)
         + f". Fix: allow access to {needs} or the download, or pass --model PATH (or set {MODEL_PATH_ENV})"
     )
+
+
+def _require_known_variant(variant: str) -> None:
+    if variant not in VARIANTS:
+        raise ModelUnavailableError(f"unknown model variant {variant!r}; choose one of {', '.join(VARIANTS)}")
 
 
 def _offline_sources(variant: str) -> str:
@@ -226,8 +230,7 @@ def _fetch(url: str, dest: Path, progress: ModelProgress, timeout_s: float) -> s
 
 def build_bundle_offline(target: Path, variant: str = "full", progress: ModelProgress | None = None) -> None:
     """Build pose_landmarker_<variant>.task from pinned model files on PyPI (and npm for lite/heavy)."""
-    if variant not in VARIANTS:
-        raise ModelUnavailableError(f"unknown model variant {variant!r}; choose one of {', '.join(VARIANTS)}")
+    _require_known_variant(variant)
     progress = progress or _no_progress
     with tempfile.TemporaryDirectory(prefix="stretchguard-build-") as workdir:
         wheel = _pip_download_wheel(Path(workdir), progress)
